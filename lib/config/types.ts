@@ -1,0 +1,76 @@
+/** The configuration after parsing and merging: what the server runs on. */
+
+/** One `listen` address. `host` is an IPv4/IPv6 literal or a name such as `localhost`. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Where in the config file a directive or block was written. */
+export interface SourcePos {
+  file: string;
+  line: number;
+}
+
+/** `return code [url-or-text];` */
+export interface ReturnDirective {
+  code: number;
+  /** A URL for 301/302/303/307/308, a text body for other codes; absent when not given. */
+  text?: string;
+}
+
+/** Settings a location inherits from its server, and a server from the built-in defaults. */
+export interface HttpSettings {
+  /** Absolute directory; the whole URI is appended to it (nginx `root`). */
+  root: string;
+  index: string[];
+  autoindex: boolean;
+  /** Upper-case method names, or null when the directive is absent (every method goes to the handlers). */
+  allowMethods: string[] | null;
+  /** Bytes; 0 means unlimited. Default 1 MiB, like nginx. */
+  clientMaxBodySize: number;
+  /** Status code → URI of the page to serve for it. */
+  errorPages: Map<number, string>;
+  /** Absolute directory for uploads, or null when uploads are off. */
+  uploadStore: string | null;
+  /** File extension with its dot (".php") → absolute path of the interpreter. */
+  cgi: Map<string, string>;
+}
+
+export interface LocationConfig extends HttpSettings {
+  /** The location's URI prefix (or exact URI). */
+  path: string;
+  /** `location = /uri` */
+  exact: boolean;
+  /** Absolute directory replacing the matched prefix (nginx `alias`), or null. */
+  alias: string | null;
+  return: ReturnDirective | null;
+  pos: SourcePos;
+}
+
+/** Timeouts in milliseconds. */
+export interface Timeouts {
+  clientHeader: number;
+  clientBody: number;
+  keepalive: number;
+  send: number;
+}
+
+export interface ServerConfig extends HttpSettings {
+  listen: ListenAddress[];
+  /** Lower-cased names; may be empty. */
+  serverNames: string[];
+  /** Sorted for matching: exact locations first, then prefixes longest first. */
+  locations: LocationConfig[];
+  timeouts: Timeouts;
+  /** A file path, "stdout", or null for `access_log off`. */
+  accessLog: string | null;
+  return: ReturnDirective | null;
+  pos: SourcePos;
+}
+
+export interface Config {
+  /** Absolute path of the file the configuration was read from. */
+  file: string;
+  servers: ServerConfig[];
+}

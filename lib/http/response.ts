@@ -31,4 +31,9 @@ export interface Response {
   body: Body;
   /** Set when the connection must close after this response. */
   close?: boolean;
+  /**
+   * A local URI ("/path?query") the dispatcher serves instead, as a GET (a CGI `Location: /x` without
+   * Status). The rest of this response is ignored.
+   */
+  internalRedirect?: string;
 }

@@ -1,0 +1,351 @@
+/**
+ * One client connection: read bytes, parse heads, route, let a handler answer, write the response,
+ * then the next request (keep-alive, pipelining). Timeouts and limits live here, not in the parser.
+ */
+import type { ServerConfig } from "../config/types.ts";
+import { HttpError } from "../http/errors.ts";
+import { bodyFraming } from "../http/framing.ts";
+import { getHeader, type RequestHead } from "../http/request.ts";
+import { parseRequestHead } from "../http/request_parser.ts";
+import { errorResponse } from "../handlers/error_page.ts";
+import { decodePath } from "../routing/resolve_path.ts";
+import { matchLocation } from "../routing/match_location.ts";
+import { selectServer } from "../routing/select_server.ts";
+import { type Expirable, unwatch, watch } from "./deadlines.ts";
+import { isDisconnect } from "./disconnect.ts";
+import { dispatch } from "./dispatch.ts";
+import { type InputBuffer, RequestBody } from "./request_body.ts";
+import { writeResponse } from "./response_writer.ts";
+import type { Site } from "./site.ts";
+
+const INITIAL_BUFFER = 16 * 1024;
+const BODY_BUFFER = 64 * 1024;
+/** How long and how much a closing connection keeps reading so the client sees our answer. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 1024 * 1024;
+
+/** What an expiring deadline does: end silently, or answer 408 first. */
+type Wait = "idle" | "header" | "body" | "send";
+
+class TimedOut extends Error {}
+
+export class Connection implements Expirable, InputBuffer {
+  buf = new Uint8Array(INITIAL_BUFFER);
+  start = 0;
+  end = 0;
+  deadline = Infinity;
+  /** Settles when `serve()` has ended (set by the accept loop). */
+  finished: Promise<void> = Promise.resolve();
+  #wait: Wait = "idle";
+  #timedOut = false;
+  #closed = false;
+  /** Waiting for a request with nothing of it received: shutdown may close at once. */
+  #idle = false;
+  #draining = false;
+  /** The server whose timeouts apply (the default one until the Host is known). */
+  #server: ServerConfig;
+
+  constructor(private readonly conn: Deno.TcpConn, private readonly site: Site) {
+    this.#server = site.servers[0]!;
+  }
+
+  /** Serves requests until the client leaves, a timeout or an error ends the connection. */
+  async serve(): Promise<void> {
+    watch(this);
+    try {
+      this.conn.setNoDelay(true);
+      await this.#loop();
+    } catch (e) {
+      if (!(e instanceof TimedOut) && !isDisconnect(e) && !this.#closed) {
+        console.error(`webserv: connection from ${this.#remote()}: ${e}`);
+      }
+    } finally {
+      unwatch(this);
+      this.#close();
+    }
+  }
+
+  /** Shutdown: close now if idle, else after the response in progress. */
+  drain(): void {
+    this.#draining = true;
+    if (this.#idle) this.#close();
+  }
+
+  /** Closes at once, whatever is in progress. */
+  abort(): void {
+    this.#close();
+  }
+
+  expire(): void {
+    this.#timedOut = true;
+    const wait = this.#wait;
+    if (wait === "header" || wait === "body") {
+      // The read is still pending; answer 408 beside it, then close.
+      const res = errorResponse(408);
+      writeResponse((b) => this.#writeRaw(b), { ...res, close: true }, {
+        head: false,
+        keepAlive: false,
+        minor: 1,
+      }).catch(() => {}).finally(() => this.#close());
+    } else {
+      this.#close();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    for (let first = true;; first = false) {
+      const head = await this.#readHead(first);
+      if (head === null || !(await this.#handle(head))) return;
+    }
+  }
+
+  /** Reads until a whole head is parsed; answers head errors itself and then returns null. */
+  async #readHead(first: boolean): Promise<RequestHead | null> {
+    const { limits } = this.site;
+    const timeouts = this.site.servers[0]!.timeouts;
+    for (;;) {
+      if (this.end > this.start) {
+        const r = parseRequestHead(this.buf, this.start, this.end, limits);
+        if (r.kind === "complete") {
+          this.start += r.consumed;
+          return r.head;
+        }
+        if (r.kind === "error") {
+          await this.#fail(r.status, r.message);
+          return null;
+        }
+        const pending = this.end - this.start;
+        if (r.inRequestLine && pending > limits.maxRequestLine) {
+          await this.#fail(414, "Request line too long");
+          return null;
+        }
+        if (pending > limits.maxHeadBytes) {
+          await this.#fail(431, "Request header section too large");
+          return null;
+        }
+      }
+      const idle = this.end === this.start;
+      if (idle && this.#draining) return null;
+      this.#idle = idle;
+      const waiting = idle && !first ? "idle" : "header";
+      const more = await this.#fill(
+        waiting === "idle" ? timeouts.keepalive : timeouts.clientHeader,
+        waiting,
+      ).finally(() => this.#idle = false);
+      if (!more) return null;
+    }
+  }
+
+  /** Answers one request; true when the connection stays open for the next. */
+  async #handle(head: RequestHead): Promise<boolean> {
+    const started = this.#remote();
+    const framing = bodyFraming(head);
+    if (framing.kind === "error") return await this.#fail(framing.status, framing.message, head);
+    let keepAlive = !this.#draining && wantsKeepAlive(head);
+    const host = requestHost(head);
+    if (host === null) return await this.#fail(400, "Missing or invalid Host header", head);
+    const server = selectServer(this.site.servers, host);
+    this.#server = server;
+    const path = decodePath(head.rawPath);
+    if (path === null) return await this.#fail(400, `Invalid request path "${head.rawPath}"`, head);
+    const location = matchLocation(server, path);
+    const expect = getHeader(head, "expect");
+    if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
+      return await this.#fail(417, `Unsupported expectation "${expect}"`, head);
+    }
+    const body = new RequestBody(
+      this,
+      framing,
+      location.clientMaxBodySize,
+      expect !== undefined && head.minor >= 1,
+    );
+    const res = await dispatch({
+      head,
+      body,
+      path,
+      server,
+      location,
+      remote: this.conn.remoteAddr,
+      local: this.conn.localAddr,
+      host,
+    });
+    // An unread body the client was never asked for cannot be skipped reliably: close.
+    if (!body.done && !body.continueSent) keepAlive = false;
+    if (this.#closed) return false;
+    const sent = await writeResponse((b) => this.writeAll(b), res, {
+      head: head.method === "HEAD",
+      keepAlive,
+      minor: head.minor,
+    });
+    this.#log(server, head, res.status, sent.bytes, started);
+    if (!sent.keepAlive) {
+      if (!body.done) await this.#linger();
+      return false;
+    }
+    return body.done || await body.discard(this.site.limits.maxDiscardBytes);
+  }
+
+  /** Answers an error that ends the connection (bad head, bad framing). */
+  async #fail(status: number, message: string, head?: RequestHead): Promise<false> {
+    if (this.#closed) return false;
+    const res = { ...errorResponse(status), close: true };
+    const sent = await writeResponse((b) => this.writeAll(b), res, {
+      head: head?.method === "HEAD",
+      keepAlive: false,
+      minor: head?.minor ?? 1,
+    });
+    if (head !== undefined) this.#log(this.#server, head, status, sent.bytes, this.#remote());
+    else this.#log(this.#server, null, status, sent.bytes, this.#remote());
+    if (status !== 408) console.error(`webserv: ${this.#remote()}: ${status} ${message}`);
+    await this.#linger();
+    return false;
+  }
+
+  /** Reads more bytes into the buffer within `timeout` ms; false when the client closed. */
+  async #fill(timeout: number, wait: Wait): Promise<boolean> {
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+    } else if (this.end === this.buf.length) {
+      if (this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+      } else {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf.subarray(0, this.end));
+        this.buf = bigger;
+      }
+    }
+    this.#wait = wait;
+    this.deadline = Date.now() + timeout;
+    try {
+      const n = await this.conn.read(this.buf.subarray(this.end));
+      if (n === null) return false;
+      this.end += n;
+      return true;
+    } catch (e) {
+      if (this.#timedOut) {
+        throw wait === "body" ? new HttpError(408, "Body read timed out") : new TimedOut();
+      }
+      throw e;
+    } finally {
+      this.deadline = Infinity;
+    }
+  }
+
+  fillBody(): Promise<boolean> {
+    if (this.start === this.end && this.buf.length < BODY_BUFFER) {
+      this.buf = new Uint8Array(BODY_BUFFER);
+      this.start = this.end = 0;
+    }
+    return this.#fill(this.#server.timeouts.clientBody, "body");
+  }
+
+  /** Writes all bytes, each write within the send timeout. */
+  async writeAll(bytes: Uint8Array): Promise<void> {
+    const timeout = this.#server.timeouts.send;
+    try {
+      for (let off = 0; off < bytes.length;) {
+        this.#wait = "send";
+        this.deadline = Date.now() + timeout;
+        off += await this.conn.write(bytes.subarray(off));
+      }
+    } catch (e) {
+      if (this.#timedOut) throw new TimedOut();
+      throw e;
+    } finally {
+      this.deadline = Infinity;
+    }
+  }
+
+  /** A write outside the request flow (the 408 of an expired read), with no deadline of its own. */
+  async #writeRaw(bytes: Uint8Array): Promise<void> {
+    for (let off = 0; off < bytes.length;) off += await this.conn.write(bytes.subarray(off));
+  }
+
+  /**
+   * Lingering close (nginx's): stop sending, then read and drop what the client still sends for a
+   * short while, so that it reads our answer instead of a reset.
+   */
+  async #linger(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.conn.closeWrite();
+      const until = Date.now() + LINGER_MS;
+      let dropped = 0;
+      while (dropped < LINGER_BYTES && Date.now() < until) {
+        this.#wait = "idle";
+        this.deadline = until;
+        const n = await this.conn.read(this.buf);
+        if (n === null) break;
+        dropped += n;
+      }
+    } catch {
+      // The client went away or the linger timed out: either way the connection is done.
+    } finally {
+      this.deadline = Infinity;
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  #remote(): string {
+    return this.conn.remoteAddr.hostname;
+  }
+
+  #log(
+    server: ServerConfig,
+    head: RequestHead | null,
+    status: number,
+    bytes: number,
+    remote: string,
+  ): void {
+    const log = this.site.accessLogs.get(server);
+    if (log === undefined) return;
+    log.log({
+      remote,
+      requestLine: head === null ? "-" : `${head.method} ${head.target} HTTP/1.${head.minor}`,
+      status,
+      bytes,
+      referer: head === null ? "" : getHeader(head, "referer") ?? "",
+      userAgent: head === null ? "" : getHeader(head, "user-agent") ?? "",
+    });
+  }
+}
+
+/** HTTP/1.1 stays open unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive". */
+function wantsKeepAlive(head: RequestHead): boolean {
+  let close = false;
+  let keep = false;
+  for (const [name, value] of head.headers) {
+    if (name !== "connection") continue;
+    for (const token of value.toLowerCase().split(",")) {
+      const t = token.trim();
+      if (t === "close") close = true;
+      else if (t === "keep-alive") keep = true;
+    }
+  }
+  return !close && (head.minor >= 1 || keep);
+}
+
+/** Host from an absolute-form target or the Host header, lower-case, port removed; null if invalid. */
+function requestHost(head: RequestHead): string | null {
+  let host: string | undefined;
+  const absolute = /^https?:\/\/([^/?#]*)/i.exec(head.target);
+  if (absolute !== null) host = absolute[1];
+  else host = getHeader(head, "host");
+  if (host === undefined) return head.minor >= 1 ? null : "";
+  // A name, an IPv4 address or a bracketed IPv6 address, then an optional port.
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s/\\:@[\]]*)(?::\d*)?$/.exec(host);
+  if (m === null) return null;
+  const name = m[1]!.toLowerCase();
+  return name.endsWith(".") ? name.slice(0, -1) : name;
+}

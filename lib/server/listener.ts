@@ -1,0 +1,116 @@
+/** Starts a listener per distinct address in the config and runs their accept loops. */
+import type { Config, ListenAddress, ServerConfig } from "../config/types.ts";
+import { AccessLog } from "../log/access_log.ts";
+import { Connection } from "./connection.ts";
+import { type ConnectionLimits, DEFAULT_LIMITS } from "./limits.ts";
+import type { Site } from "./site.ts";
+
+/** A started server. */
+export interface RunningServer {
+  /** The bound address of each listener (port 0 in the config is resolved here). */
+  readonly addrs: Deno.NetAddr[];
+  /** Stops accepting, lets requests in progress finish within the grace period, closes the rest. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartOptions {
+  limits?: Partial<ConnectionLimits>;
+}
+
+const BACKOFF_MS = 50;
+
+/** Groups servers by listen address: the first server of each group is that address's default. */
+function groupByAddress(servers: ServerConfig[]): Map<string, [ListenAddress, ServerConfig[]]> {
+  const groups = new Map<string, [ListenAddress, ServerConfig[]]>();
+  for (const server of servers) {
+    for (const addr of server.listen) {
+      const key = `${addr.host}:${addr.port}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [addr, [server]]);
+      else if (!group[1].includes(server)) group[1].push(server);
+    }
+  }
+  return groups;
+}
+
+async function openLogs(config: Config): Promise<Map<ServerConfig, AccessLog>> {
+  const byTarget = new Map<string, AccessLog>();
+  const logs = new Map<ServerConfig, AccessLog>();
+  for (const server of config.servers) {
+    const target = server.accessLog;
+    if (target === null) continue;
+    let log = byTarget.get(target);
+    if (log === undefined) {
+      log = await AccessLog.open(target);
+      byTarget.set(target, log);
+    }
+    logs.set(server, log);
+  }
+  return logs;
+}
+
+/** Binds every address (failing as a whole if one cannot be bound) and starts serving. */
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const accessLogs = await openLogs(config);
+  const listeners: [Deno.TcpListener, Site][] = [];
+  try {
+    for (const [addr, servers] of groupByAddress(config.servers).values()) {
+      const listener = Deno.listen({ hostname: addr.host, port: addr.port, transport: "tcp" });
+      listeners.push([listener, { servers, limits, accessLogs }]);
+    }
+  } catch (e) {
+    for (const [listener] of listeners) listener.close();
+    for (const log of new Set(accessLogs.values())) await log.close();
+    throw e;
+  }
+  const connections = new Set<Connection>();
+  const loops = listeners.map(([listener, site]) => acceptLoop(listener, site, connections));
+  let stopping: Promise<void> | null = null;
+  return {
+    addrs: listeners.map(([l]) => l.addr),
+    shutdown() {
+      stopping ??= (async () => {
+        for (const [listener] of listeners) listener.close();
+        await Promise.all(loops);
+        for (const conn of connections) conn.drain();
+        const grace = setTimeout(() => {
+          for (const conn of connections) conn.abort();
+        }, limits.shutdownGraceMs);
+        while (connections.size > 0) await Promise.all([...connections].map((c) => c.finished));
+        clearTimeout(grace);
+        for (const log of new Set(accessLogs.values())) await log.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Accepts until the listener closes. Running out of descriptors must not end it (a `for await`
+ * over the listener would): back off and try again.
+ */
+async function acceptLoop(
+  listener: Deno.TcpListener,
+  site: Site,
+  connections: Set<Connection>,
+): Promise<void> {
+  for (;;) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch (e) {
+      if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return;
+      const code = (e as { code?: string }).code;
+      if (code !== "EMFILE" && code !== "ENFILE") console.error(`webserv: accept failed: ${e}`);
+      await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS));
+      continue;
+    }
+    const connection = new Connection(conn, site);
+    connections.add(connection);
+    connection.finished = connection.serve().finally(() => connections.delete(connection));
+  }
+}

@@ -1,0 +1,109 @@
+/** The request body as handlers read it: decoded from the connection's buffer, bounded, timed. */
+import { ChunkedDecoder } from "../http/chunked.ts";
+import { HttpError } from "../http/errors.ts";
+import type { BodyFraming, BodyReader } from "../http/request.ts";
+
+/** The connection side a body reads from. */
+export interface InputBuffer {
+  /** Bytes received and not consumed yet are buf[start, end). */
+  readonly buf: Uint8Array;
+  start: number;
+  readonly end: number;
+  /** Reads more bytes into the buffer within the body timeout; false when the client closed. */
+  fillBody(): Promise<boolean>;
+  /** Writes bytes to the client (for "100 Continue"). */
+  writeAll(bytes: Uint8Array): Promise<void>;
+}
+
+const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const EMPTY = new Uint8Array(0);
+
+export class RequestBody implements BodyReader {
+  readonly length: number | null;
+  #remaining = 0;
+  #decoder: ChunkedDecoder | null = null;
+  #pending: Uint8Array[] = [];
+  #received = 0;
+  #done: boolean;
+  /** "100 Continue" is owed before the first read. */
+  #continueOwed: boolean;
+
+  constructor(
+    private readonly input: InputBuffer,
+    framing: BodyFraming,
+    private readonly maxSize: number,
+    expectContinue: boolean,
+  ) {
+    if (framing.kind === "length") {
+      this.length = framing.length;
+      this.#remaining = framing.length;
+    } else if (framing.kind === "chunked") {
+      this.length = null;
+      this.#decoder = new ChunkedDecoder();
+    } else {
+      this.length = 0;
+    }
+    this.#done = framing.kind === "none";
+    this.#continueOwed = expectContinue && !this.#done;
+  }
+
+  /** The whole body has been read. */
+  get done(): boolean {
+    return this.#done && this.#pending.length === 0;
+  }
+
+  /** The client was told to send the body, or it needed no telling. */
+  get continueSent(): boolean {
+    return !this.#continueOwed;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.#continueOwed) {
+      this.#continueOwed = false;
+      await this.input.writeAll(CONTINUE);
+    }
+    for (;;) {
+      const next = this.#pending.shift();
+      if (next !== undefined) return this.#count(next);
+      if (this.#done) return null;
+      const input = this.input;
+      if (input.end === input.start && !(await input.fillBody())) {
+        throw new HttpError(400, "Client closed the connection before the body ended");
+      }
+      if (this.#decoder === null) {
+        const n = Math.min(this.#remaining, input.end - input.start);
+        const piece = input.buf.subarray(input.start, input.start + n);
+        input.start += n;
+        this.#remaining -= n;
+        if (this.#remaining === 0) this.#done = true;
+        return this.#count(piece);
+      }
+      const out = this.#decoder.decode(input.buf, input.start, input.end);
+      input.start += out.consumed;
+      this.#pending = out.data;
+      if (out.done) this.#done = true;
+    }
+  }
+
+  /** Reads and drops the rest of the body, up to `limit` bytes; false when more was left. */
+  async discard(limit: number): Promise<boolean> {
+    let dropped = 0;
+    while (!this.done) {
+      const piece = await this.read();
+      if (piece === null) break;
+      dropped += piece.length;
+      if (dropped > limit) return false;
+    }
+    return true;
+  }
+
+  #count(piece: Uint8Array): Uint8Array {
+    this.#received += piece.length;
+    if (this.maxSize > 0 && this.#received > this.maxSize) {
+      this.#done = true;
+      this.#pending = [];
+      throw new HttpError(413, "Request body is larger than client_max_body_size");
+    }
+    return piece.length === 0 ? EMPTY : piece;
+  }
+}

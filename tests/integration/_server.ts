@@ -1,0 +1,45 @@
+/** Starts the real server on an ephemeral port from a config written for the test. */
+import { join } from "node:path";
+import { parseConfig } from "../../lib/config/load.ts";
+import { type RunningServer, type StartOptions, startServer } from "../../lib/server/listener.ts";
+
+export interface TestServer {
+  server: RunningServer;
+  /** The first listener's port. */
+  port: number;
+  /** "http://127.0.0.1:<port>" */
+  base: string;
+  /** A temporary directory the config lives in; relative paths in it resolve here. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes `files` (path → content) under a new temporary directory, parses `config` as if it were
+ * `<dir>/test.conf`, and starts the server. Use `listen 127.0.0.1:0;` in the config.
+ */
+export async function startTestServer(
+  config: string,
+  files: Record<string, string | Uint8Array> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
+  const dir = await Deno.makeTempDir({ prefix: "webserv-test-" });
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, path);
+    await Deno.mkdir(join(full, ".."), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(full, content);
+    else await Deno.writeFile(full, content);
+  }
+  const server = await startServer(parseConfig(config, join(dir, "test.conf")), options);
+  const port = server.addrs[0]!.port;
+  return {
+    server,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    dir,
+    async close() {
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}

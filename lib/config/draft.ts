@@ -1,0 +1,33 @@
+/**
+ * What the directives of one file set, before defaults and inheritance are applied (merge.ts).
+ * A field left undefined means "not set here, inherit".
+ */
+import type { HttpSettings, ListenAddress, ReturnDirective, SourcePos, Timeouts } from "./types.ts";
+
+export interface LocationDraft {
+  path: string;
+  exact: boolean;
+  settings: Partial<HttpSettings>;
+  alias: string | null;
+  return: ReturnDirective | null;
+  pos: SourcePos;
+}
+
+export interface ServerDraft {
+  settings: Partial<HttpSettings>;
+  listen: ListenAddress[];
+  serverNames: string[];
+  locations: LocationDraft[];
+  timeouts: Partial<Timeouts>;
+  /** undefined: inherit from the main context; null: `access_log off`. */
+  accessLog?: string | null;
+  return: ReturnDirective | null;
+  pos: SourcePos;
+}
+
+export interface MainDraft {
+  /** Absolute path of the configuration file. */
+  file: string;
+  accessLog?: string | null;
+  servers: ServerDraft[];
+}

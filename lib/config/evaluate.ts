@@ -1,0 +1,52 @@
+/**
+ * Applies a directive tree to drafts through the directive table, with nginx's generic checks:
+ * known name, allowed context, block or not, number of arguments, repeated in one block.
+ */
+import { dirname } from "node:path";
+import { ConfigError } from "./config_error.ts";
+import { type DirectiveEnv, DIRECTIVES, type Scope } from "./directives.ts";
+import type { MainDraft } from "./draft.ts";
+import type { ConfigNode, ConfigTree } from "./parser.ts";
+
+/**
+ * Evaluates a parsed file. `file` is the name used in error messages, `absFile` the absolute path
+ * (stored in positions; its directory resolves relative paths). Throws ConfigError.
+ */
+export function evaluate(tree: ConfigTree, file: string, absFile: string): MainDraft {
+  const main: MainDraft = { file: absFile, servers: [] };
+  const dir = dirname(absFile);
+
+  const walk = (nodes: ConfigNode[], scope: Scope): void => {
+    const seen = new Set<string>();
+    for (const node of nodes) {
+      const { name, args, line } = node;
+      const fail = (message: string) => new ConfigError(file, line, message);
+      const directive = DIRECTIVES.get(name);
+
+      if (directive === undefined) throw fail(`unknown directive "${name}"`);
+      if (!directive.contexts.includes(scope.context)) {
+        throw fail(`"${name}" directive is not allowed here`);
+      }
+      if (directive.block && node.children === null) {
+        throw fail(`directive "${name}" has no opening "{"`);
+      }
+      if (!directive.block && node.children !== null) {
+        throw fail(`directive "${name}" is not terminated by ";"`);
+      }
+      const [min, max] = directive.arity;
+      if (args.length < min || args.length > max) {
+        throw fail(`invalid number of arguments in "${name}" directive`);
+      }
+      if (!directive.repeatable && seen.has(name)) throw fail(`"${name}" directive is duplicate`);
+      seen.add(name);
+
+      const env: DirectiveEnv = { line, dir, error: fail };
+      if (directive.block) walk(node.children ?? [], directive.open(scope, args, env));
+      else directive.apply(scope, args, env);
+    }
+  };
+
+  walk(tree.nodes, { context: "main", main, server: null, location: null });
+  if (main.servers.length === 0) throw new ConfigError(file, tree.endLine, 'no "server" block');
+  return main;
+}

@@ -1,0 +1,62 @@
+/** The argument of `listen`: `8080`, `127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`, `*:80`. */
+import type { ListenAddress } from "./types.ts";
+
+/** The port used when `listen` names only a host, like nginx. */
+const DEFAULT_PORT = 80;
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+const IPV6 = /^[0-9a-f:.]*:[0-9a-f:.]*$/i;
+
+/** Checks a host that is not in brackets: an IPv4 literal or a name (no DNS lookup). */
+function isHost(host: string): boolean {
+  const v4 = IPV4.exec(host);
+  if (v4 !== null) return v4.slice(1).every((octet) => Number(octet) <= 255);
+  return !/^[\d.]+$/.test(host) && HOST_NAME.test(host);
+}
+
+/**
+ * Parses a `listen` argument. A bare port means every IPv4 address (`0.0.0.0`), as does the host
+ * `*`; a host without a port means port 80. IPv6 hosts are written in brackets and returned
+ * without them. Port 0 (an ephemeral port) is accepted. Returns the address, or the error in
+ * nginx's wording: `invalid port in "99999" of the "listen" directive`.
+ */
+export function parseListen(text: string): ListenAddress | { error: string } {
+  const fail = (what: string) => ({ error: `${what} in "${text}" of the "listen" directive` });
+
+  let host: string;
+  let port: string | null;
+  if (text.startsWith("[")) {
+    // [v6] or [v6]:port
+    const close = text.indexOf("]");
+    if (close === -1) return fail("invalid host");
+    host = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest !== "" && !rest.startsWith(":")) return fail("invalid host");
+    port = rest === "" ? null : rest.slice(1);
+    if (!IPV6.test(host)) return fail("invalid host");
+    host = host.toLowerCase();
+  } else if (/^\d+$/.test(text)) {
+    // A bare port.
+    host = "0.0.0.0";
+    port = text;
+  } else {
+    const colon = text.lastIndexOf(":");
+    host = colon === -1 ? text : text.slice(0, colon);
+    port = colon === -1 ? null : text.slice(colon + 1);
+    if (host === "") return fail("no host");
+    if (host === "*") host = "0.0.0.0";
+    if (!isHost(host)) return fail("invalid host");
+    host = host.toLowerCase();
+  }
+
+  if (port === null) return { host, port: DEFAULT_PORT };
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return fail("invalid port");
+  return { host, port: Number(port) };
+}
+
+/** Formats an address the way `listen` takes it: `0.0.0.0:8080`, `[::1]:8080`. */
+export function formatListen(address: ListenAddress): string {
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `${host}:${address.port}`;
+}

@@ -42,11 +42,14 @@ export class Connection implements Expirable, InputBuffer {
   /** Waiting for a request with nothing of it received: shutdown may close at once. */
   #idle = false;
   #draining = false;
+  /** The servers for the address the client connected to; the first is the default. */
+  #servers: ServerConfig[];
   /** The server whose timeouts apply (the default one until the Host is known). */
   #server: ServerConfig;
 
   constructor(private readonly conn: Deno.TcpConn, private readonly site: Site) {
-    this.#server = site.servers[0]!;
+    this.#servers = site.byAddress.get(conn.localAddr.hostname) ?? site.servers;
+    this.#server = this.#servers[0]!;
   }
 
   /** Serves requests until the client leaves, a timeout or an error ends the connection. */
@@ -102,11 +105,20 @@ export class Connection implements Expirable, InputBuffer {
   /** Reads until a whole head is parsed; answers head errors itself and then returns null. */
   async #readHead(first: boolean): Promise<RequestHead | null> {
     const { limits } = this.site;
-    const timeouts = this.site.servers[0]!.timeouts;
+    const timeouts = this.#servers[0]!.timeouts;
     for (;;) {
       if (this.end > this.start) {
         const r = parseRequestHead(this.buf, this.start, this.end, limits);
         if (r.kind === "complete") {
+          // A head that arrived whole in one read is held to the same limits as a partial one.
+          if (r.head.method.length + r.head.target.length + 10 > limits.maxRequestLine) {
+            await this.#fail(414, "Request line too long");
+            return null;
+          }
+          if (r.consumed > limits.maxHeadBytes) {
+            await this.#fail(431, "Request header section too large");
+            return null;
+          }
           this.start += r.consumed;
           return r.head;
         }
@@ -141,10 +153,10 @@ export class Connection implements Expirable, InputBuffer {
     const started = this.#remote();
     const framing = bodyFraming(head);
     if (framing.kind === "error") return await this.#fail(framing.status, framing.message, head);
-    let keepAlive = !this.#draining && wantsKeepAlive(head);
+    let keepAlive = wantsKeepAlive(head);
     const host = requestHost(head);
     if (host === null) return await this.#fail(400, "Missing or invalid Host header", head);
-    const server = selectServer(this.site.servers, host);
+    const server = selectServer(this.#servers, host);
     this.#server = server;
     const path = decodePath(head.rawPath);
     if (path === null) return await this.#fail(400, `Invalid request path "${head.rawPath}"`, head);
@@ -174,7 +186,7 @@ export class Connection implements Expirable, InputBuffer {
     if (this.#closed) return false;
     const sent = await writeResponse((b) => this.writeAll(b), res, {
       head: head.method === "HEAD",
-      keepAlive,
+      keepAlive: keepAlive && !this.#draining,
       minor: head.minor,
     });
     this.#log(server, head, res.status, sent.bytes, started);

@@ -19,18 +19,39 @@ export interface StartOptions {
 
 const BACKOFF_MS = 50;
 
-/** Groups servers by listen address: the first server of each group is that address's default. */
-function groupByAddress(servers: ServerConfig[]): Map<string, [ListenAddress, ServerConfig[]]> {
-  const groups = new Map<string, [ListenAddress, ServerConfig[]]>();
+const WILDCARDS = new Set(["0.0.0.0", "::"]);
+
+/** One socket to bind and the servers it serves. */
+interface Binding {
+  addr: ListenAddress;
+  servers: ServerConfig[];
+  byAddress: Map<string, ServerConfig[]>;
+}
+
+/**
+ * Groups servers by listen address (the first server of a group is its default). As in nginx, a
+ * wildcard address takes in the specific addresses with the same port: only the wildcard is bound
+ * and the connection's local address picks the group.
+ */
+function bindings(servers: ServerConfig[]): Binding[] {
+  const groups = new Map<string, Binding>();
   for (const server of servers) {
     for (const addr of server.listen) {
       const key = `${addr.host}:${addr.port}`;
       const group = groups.get(key);
-      if (group === undefined) groups.set(key, [addr, [server]]);
-      else if (!group[1].includes(server)) group[1].push(server);
+      if (group === undefined) groups.set(key, { addr, servers: [server], byAddress: new Map() });
+      else if (!group.servers.includes(server)) group.servers.push(server);
     }
   }
-  return groups;
+  for (const [key, group] of groups) {
+    const { host, port } = group.addr;
+    if (WILDCARDS.has(host) || port === 0) continue;
+    const wildcard = [...WILDCARDS].map((w) => groups.get(`${w}:${port}`)).find((g) => g);
+    if (wildcard === undefined) continue;
+    wildcard.byAddress.set(host, group.servers);
+    groups.delete(key);
+  }
+  return [...groups.values()];
 }
 
 async function openLogs(config: Config): Promise<Map<ServerConfig, AccessLog>> {
@@ -58,9 +79,9 @@ export async function startServer(
   const accessLogs = await openLogs(config);
   const listeners: [Deno.TcpListener, Site][] = [];
   try {
-    for (const [addr, servers] of groupByAddress(config.servers).values()) {
+    for (const { addr, servers, byAddress } of bindings(config.servers)) {
       const listener = Deno.listen({ hostname: addr.host, port: addr.port, transport: "tcp" });
-      listeners.push([listener, { servers, limits, accessLogs }]);
+      listeners.push([listener, { servers, byAddress, limits, accessLogs }]);
     }
   } catch (e) {
     for (const [listener] of listeners) listener.close();

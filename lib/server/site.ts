@@ -6,6 +6,11 @@ import type { ConnectionLimits } from "./limits.ts";
 export interface Site {
   /** The servers listening on this address; the first is the default. */
   servers: ServerConfig[];
+  /**
+   * For a wildcard address (0.0.0.0, ::): servers that listen on a specific address with the same
+   * port, by that address. They are chosen first when a client connects to it (as nginx does).
+   */
+  byAddress: Map<string, ServerConfig[]>;
   limits: ConnectionLimits;
   /** The access log of each server, absent when it is off. */
   accessLogs: Map<ServerConfig, AccessLog>;

@@ -12,9 +12,14 @@ server {
   keepalive_timeout 300ms;
   client_body_timeout 300ms;
   location /small/ { client_max_body_size 10; }
+  location /up/ { upload_store up; }
 }
 `;
-const FILES = { "site/index.html": "<h1>home</h1>\n", "site/a.txt": "hello\n" };
+const FILES = {
+  "site/index.html": "<h1>home</h1>\n",
+  "site/a.txt": "hello\n",
+  "up/README.txt": "uploads\n",
+};
 
 async function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
   const s = await startTestServer(CONFIG, FILES);
@@ -200,19 +205,29 @@ Deno.test("connection discards an unread body and serves the next request", asyn
   });
 });
 
-Deno.test("shutdown lets a request in progress finish", async () => {
+Deno.test("shutdown lets a request in progress finish and closes idle connections", async () => {
   const s = await startTestServer(CONFIG, FILES);
-  const c = await RawClient.connect(s.port);
+  const busy = await RawClient.connect(s.port);
+  const idle = await RawClient.connect(s.port);
   try {
-    await c.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n");
+    await idle.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.equal((await idle.read()).status, 200);
+    await busy.send(
+      "PUT /up/f.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+    );
+    // "100 Continue" proves the handler is reading the body when the shutdown begins.
+    assert.equal((await busy.read()).status, 100);
     const stopped = s.server.shutdown();
-    await c.send("\r\n");
-    const res = await c.read();
-    assert.equal(res.status, 200);
+    assert.ok(await idle.closedByServer());
+    await busy.send("abcde");
+    const res = await busy.read();
+    assert.equal(res.status, 201);
     assert.equal(res.headers.get("connection"), "close");
     await stopped;
+    assert.equal(await Deno.readTextFile(`${s.dir}/up/f.txt`), "abcde");
   } finally {
-    c.close();
+    busy.close();
+    idle.close();
     await s.close();
   }
 });

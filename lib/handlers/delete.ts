@@ -1,0 +1,74 @@
+/** DELETE: removes one file under the location's root or alias. */
+import { basename, dirname, join } from "node:path";
+import type { Response } from "../http/response.ts";
+import { mapToFile } from "../routing/resolve_path.ts";
+import type { Handler } from "./context.ts";
+
+/**
+ * Removes the file the path maps to (root or alias) and answers 204. 404 when it does not exist
+ * (or is hidden), 403 for a directory or a path leading outside the root, 409 when the removal
+ * fails (permissions, read-only file system). A symbolic link is removed itself, never its target,
+ * and a symlinked directory on the way may not lead outside the root.
+ */
+export const deleteHandler: Handler = async (ctx) => {
+  // Only DELETE.
+  if (ctx.head.method !== "DELETE") return null;
+  const mapped = mapToFile(ctx.path, ctx.location);
+  // Outside the root or alias.
+  if (mapped === null) return status(403);
+  // A path ending in "/" names a directory.
+  if (ctx.path.endsWith("/")) return status(403);
+  const name = basename(mapped);
+  // Hidden files, uploads in progress (".upload-…") among them, are not there for clients.
+  if (name.startsWith(".")) return status(404);
+
+  // The real directory must lie inside the real base: a symlinked directory could lead out.
+  const base = ctx.location.alias ?? ctx.location.root;
+  let parent: string;
+  let realBase: string;
+  try {
+    realBase = await Deno.realPath(base);
+    parent = await Deno.realPath(dirname(mapped));
+  } catch (error) {
+    return lookupFailure(error);
+  }
+  if (!isInside(parent, realBase)) return status(403);
+
+  const path = join(parent, name);
+  let info: Deno.FileInfo;
+  try {
+    // lstat: a symlink is the file to remove, wherever it points.
+    info = await Deno.lstat(path);
+  } catch (error) {
+    return lookupFailure(error);
+  }
+  // Directories are not removed.
+  if (info.isDirectory) return status(403);
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    // Removed by someone else in the meantime.
+    if (error instanceof Deno.errors.NotFound) return status(404);
+    // Permissions, a read-only file system, a busy file: the file is still there.
+    return status(409);
+  }
+  return { status: 204, headers: [], body: null };
+};
+
+/** Whether `path` is `dir` or lies below it (both real, absolute paths). */
+function isInside(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
+}
+
+/** Maps a failed lookup to 404 (missing) or 403 (not searchable); rethrows anything else. */
+function lookupFailure(error: unknown): Response {
+  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+    return status(404);
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return status(403);
+  throw error;
+}
+
+function status(code: number): Response {
+  return { status: code, headers: [], body: null };
+}

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
+import type { RequestContext } from "../../lib/handlers/context.ts";
+import { deleteHandler } from "../../lib/handlers/delete.ts";
+import type { Response } from "../../lib/http/response.ts";
+
+const SETTINGS = {
+  index: ["index.html"],
+  autoindex: false,
+  allowMethods: null,
+  clientMaxBodySize: 0,
+  errorPages: new Map<number, string>(),
+  uploadStore: null,
+  cgi: new Map<string, string>(),
+};
+
+function locationFor(root: string, path = "/", alias: string | null = null): LocationConfig {
+  return {
+    ...SETTINGS,
+    root,
+    path,
+    exact: false,
+    alias,
+    return: null,
+    pos: { file: "test.conf", line: 1 },
+  };
+}
+
+function del(location: LocationConfig, path: string, method = "DELETE"): Promise<Response | null> {
+  const server: ServerConfig = {
+    ...SETTINGS,
+    root: location.root,
+    listen: [{ host: "127.0.0.1", port: 8080 }],
+    serverNames: [],
+    locations: [location],
+    timeouts: { clientHeader: 1000, clientBody: 1000, keepalive: 1000, send: 1000 },
+    accessLog: null,
+    return: null,
+    pos: { file: "test.conf", line: 1 },
+  };
+  const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8080 };
+  const ctx: RequestContext = {
+    head: { method, target: path, rawPath: path, query: "", minor: 1, headers: [] },
+    body: { length: 0, read: () => Promise.resolve(null) },
+    path,
+    server,
+    location,
+    remote: addr,
+    local: addr,
+    host: "localhost",
+  };
+  return deleteHandler(ctx);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** A root with files, a directory, and an outside directory with a secret. */
+async function withTree(fn: (root: string, outside: string) => Promise<void>): Promise<void> {
+  const top = await Deno.makeTempDir({ prefix: "delete_test_" });
+  const root = join(top, "root");
+  const outside = join(top, "outside");
+  try {
+    await Deno.mkdir(join(root, "dir"), { recursive: true });
+    await Deno.mkdir(outside);
+    await Deno.writeTextFile(join(root, "a.txt"), "a");
+    await Deno.writeTextFile(join(root, "dir", "b.txt"), "b");
+    await Deno.writeTextFile(join(root, ".hidden"), "h");
+    await Deno.writeTextFile(join(outside, "secret.txt"), "secret");
+    await fn(root, outside);
+  } finally {
+    await Deno.remove(top, { recursive: true });
+  }
+}
+
+Deno.test("deleteHandler declines methods other than DELETE", async () => {
+  await withTree(async (root) => {
+    for (const method of ["GET", "POST", "PUT", "delete"]) {
+      assert.equal(await del(locationFor(root), "/a.txt", method), null, method);
+    }
+    assert.ok(await exists(join(root, "a.txt")));
+  });
+});
+
+Deno.test("deleteHandler removes files and answers 204, 404 or 403", async () => {
+  await withTree(async (root) => {
+    const table: [path: string, status: number][] = [
+      ["/a.txt", 204],
+      ["/a.txt", 404],
+      ["/dir/b.txt", 204],
+      ["/missing.txt", 404],
+      ["/missing/x.txt", 404],
+      ["/a.txt/x", 404],
+      ["/dir", 403],
+      ["/dir/", 403],
+      ["/", 403],
+      ["/.hidden", 404],
+    ];
+    for (const [path, status] of table) {
+      const response = await del(locationFor(root), path);
+      assert.equal(response?.status, status, path);
+      assert.equal(response?.body, null);
+    }
+    assert.ok(!(await exists(join(root, "a.txt"))));
+    assert.ok(!(await exists(join(root, "dir", "b.txt"))));
+    assert.ok(await exists(join(root, "dir")));
+    assert.ok(await exists(join(root, ".hidden")));
+  });
+});
+
+Deno.test("deleteHandler removes a symlink to outside the root, never its target", async () => {
+  await withTree(async (root, outside) => {
+    await Deno.symlink(join(outside, "secret.txt"), join(root, "link.txt"));
+    await Deno.symlink(outside, join(root, "dirlink"));
+    assert.equal((await del(locationFor(root), "/link.txt"))?.status, 204);
+    assert.ok(!(await exists(join(root, "link.txt"))));
+    assert.equal(await Deno.readTextFile(join(outside, "secret.txt")), "secret");
+    // A symlinked directory that leads outside: nothing below it can be removed.
+    assert.equal((await del(locationFor(root), "/dirlink/secret.txt"))?.status, 403);
+    assert.equal(await Deno.readTextFile(join(outside, "secret.txt")), "secret");
+    // The link to the directory is itself a file to remove.
+    assert.equal((await del(locationFor(root), "/dirlink"))?.status, 204);
+    assert.ok(await exists(outside));
+  });
+});
+
+Deno.test("deleteHandler maps alias locations and stays inside the alias", async () => {
+  await withTree(async (root, outside) => {
+    const location = locationFor("/nonexistent-root", "/files/", join(root, "dir") + "/");
+    assert.equal((await del(location, "/files/b.txt"))?.status, 204);
+    assert.ok(!(await exists(join(root, "dir", "b.txt"))));
+    assert.equal((await del(location, "/files/"))?.status, 403);
+    assert.equal((await del(location, "/other/a.txt"))?.status, 403);
+    assert.equal(await Deno.readTextFile(join(outside, "secret.txt")), "secret");
+    assert.equal(await Deno.readTextFile(join(root, "a.txt")), "a");
+  });
+});
+
+Deno.test("deleteHandler refuses a path outside the root", async () => {
+  await withTree(async (root, outside) => {
+    assert.equal((await del(locationFor(root), "/../outside/secret.txt"))?.status, 403);
+    assert.equal(await Deno.readTextFile(join(outside, "secret.txt")), "secret");
+  });
+});
+
+/** Runs `chattr` (root cannot be stopped by permissions, only by the immutable flag). */
+async function chattr(flag: string, path: string): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("chattr", { args: [flag, path], stderr: "null" })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("deleteHandler answers 409 when the file cannot be removed", async () => {
+  await withTree(async (root) => {
+    const dir = join(root, "dir");
+    const file = join(dir, "b.txt");
+    const asRoot = Deno.uid() === 0;
+    // As root, only an immutable file resists; skip where the file system has no such flag.
+    if (asRoot && !(await chattr("+i", file))) return;
+    if (!asRoot) await Deno.chmod(dir, 0o555);
+    try {
+      assert.equal((await del(locationFor(root), "/dir/b.txt"))?.status, 409);
+      assert.ok(await exists(file));
+    } finally {
+      if (asRoot) await chattr("-i", file);
+      else await Deno.chmod(dir, 0o755);
+    }
+  });
+});

@@ -23,12 +23,14 @@ const encoder = new TextEncoder();
 /**
  * Renders the listing of `dir` for the URL path `urlPath` (decoded, ending in "/"): a "../" link
  * except at "/", then directories and then files, each group sorted by name, with sizes and
- * modification times. Only "." and ".." are left out. Throws the Deno error of `readDir`.
+ * modification times. Names starting with "." are left out, as nginx does (this also hides
+ * uploads in progress). Throws the Deno error of `readDir`.
  */
 export async function renderAutoindex(urlPath: string, dir: string): Promise<Uint8Array> {
   const base = dir.endsWith("/") ? dir : dir + "/";
   const pending: Promise<Item>[] = [];
   for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.startsWith(".")) continue;
     pending.push(describe(base + entry.name, entry.name));
   }
   const items = await Promise.all(pending);

@@ -33,7 +33,7 @@ Deno.test("renderAutoindex() has no parent link at the root", async () => {
   });
 });
 
-Deno.test("renderAutoindex() lists directories first, then files, by name", async () => {
+Deno.test("renderAutoindex() lists directories first, then files, by name, without dotfiles", async () => {
   await withDir(async (dir) => {
     for (const name of ["zeta.txt", "Alpha.txt", "beta.txt", ".hidden"]) {
       await Deno.writeTextFile(`${dir}/${name}`, "x");
@@ -44,7 +44,6 @@ Deno.test("renderAutoindex() lists directories first, then files, by name", asyn
       "../",
       "Another/",
       "sub/",
-      ".hidden",
       "Alpha.txt",
       "beta.txt",
       "zeta.txt",

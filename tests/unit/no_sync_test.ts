@@ -19,7 +19,9 @@ Deno.test("lib/ and main.ts make no synchronous Deno calls", async () => {
   for (const file of files) {
     const lines = (await Deno.readTextFile(file)).split("\n");
     lines.forEach((line, i) => {
-      if (/\b(Deno\.\w+Sync|\w+Sync)\s*\(/.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+      if (/\b(Deno\.\w+Sync|\w+Sync)\s*\(/.test(line)) {
+        offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+      }
     });
   }
   assert.deepEqual(offenders, []);

@@ -1,0 +1,144 @@
+/** Runs CGI scripts for locations with a `cgi` map (extension → interpreter). */
+import { buildCgiEnv } from "../cgi/env.ts";
+import { type CgiRun, DEFAULT_CGI_TIMEOUT_MS, runCgi } from "../cgi/runner.ts";
+import { spoolBody, type SpooledBody } from "../cgi/spool_body.ts";
+import type { LocationConfig } from "../config/types.ts";
+import { HttpError } from "../http/errors.ts";
+import type { BodyReader } from "../http/request.ts";
+import type { Response } from "../http/response.ts";
+import { mapToFile } from "../routing/resolve_path.ts";
+import type { Handler, RequestContext } from "./context.ts";
+
+export interface CgiHandlerOptions {
+  /** Milliseconds a script may take for its headers and then for each piece of its body. */
+  timeoutMs?: number;
+  /** Where failures and scripts' stderr go; console.error when absent. */
+  log?: (line: string) => void;
+}
+
+/** Where a CGI name in the path led. */
+interface ScriptMatch {
+  /** The URI path of the script ("/cgi-bin/a.py"). */
+  scriptName: string;
+  /** The script's file, or null when no CGI name in the path is a regular file. */
+  file: string | null;
+  /** What follows the script's name ("/x/y"), or "". */
+  pathInfo: string;
+  interpreter: string;
+}
+
+/**
+ * Makes the CGI handler. It declines when the location has no `cgi` map or no path segment ends
+ * with a configured extension. The script is the first segment from the left with a CGI extension
+ * that is a regular file; the rest of the path is PATH_INFO ("/cgi-bin/a.py/x/y"). The answer is
+ * the script's status and headers with its stdout streamed as the body (its Content-Length, if
+ * any, passed through), or an internal redirect for `Location: /path`.
+ */
+export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CGI_TIMEOUT_MS;
+  return async (ctx: RequestContext): Promise<Response | null> => {
+    const { location } = ctx;
+    // No `cgi` directive here: not ours.
+    if (location.cgi.size === 0) return null;
+    const script = await findScript(ctx.path, location);
+    // No segment with a CGI extension: another handler serves the path.
+    if (script === null) return null;
+    // A CGI name that is no file (missing, a directory): 404.
+    if (script.file === null) return { status: 404, headers: [], body: null };
+    // A chunked body is read ahead: scripts (php-cgi above all) need CONTENT_LENGTH.
+    let body: BodyReader = ctx.body;
+    let spool: SpooledBody | null = null;
+    if (ctx.body.length === null) body = spool = await spoolBody(ctx.body);
+    const env = buildCgiEnv({
+      head: ctx.head,
+      scriptName: script.scriptName,
+      scriptFilename: script.file,
+      pathInfo: script.pathInfo,
+      documentRoot: location.alias ?? location.root,
+      host: ctx.host,
+      serverNames: ctx.server.serverNames,
+      local: ctx.local,
+      remote: ctx.remote,
+      contentLength: body.length,
+    });
+    let run: CgiRun;
+    try {
+      run = await runCgi({
+        interpreter: script.interpreter,
+        scriptFile: script.file,
+        env,
+        body,
+        timeoutMs,
+        log: options.log,
+      });
+    } catch (e) {
+      spool?.close();
+      // The script failed (502) or timed out (504): an error page. Body errors are the connection's.
+      if (e instanceof HttpError && (e.status === 502 || e.status === 504)) {
+        return { status: e.status, headers: [], body: null };
+      }
+      throw e;
+    }
+    if (spool !== null) run.finished.then(() => spool.close());
+    // `Location: /path` without Status: the dispatcher serves that URI instead.
+    if (run.internalRedirect !== undefined) {
+      run.close();
+      return { status: 200, headers: [], body: null, internalRedirect: run.internalRedirect };
+    }
+    return {
+      status: run.status,
+      headers: run.headers,
+      body: { kind: "stream", chunks: run.body, close: run.close },
+    };
+  };
+}
+
+/** The CGI handler with the default timeout. */
+export const cgiHandler: Handler = createCgiHandler();
+
+/**
+ * Walks the path's segments from the left for a name with a CGI extension that is a regular file.
+ * Returns null when no segment has a CGI extension, a match with `file: null` when some do but none
+ * is a file.
+ */
+async function findScript(path: string, location: LocationConfig): Promise<ScriptMatch | null> {
+  let miss: ScriptMatch | null = null;
+  let start = 0;
+  while (start < path.length) {
+    const slash = path.indexOf("/", start + 1);
+    const end = slash < 0 ? path.length : slash;
+    const scriptName = path.slice(0, end);
+    const interpreter = interpreterFor(path.slice(start + 1, end), location.cgi);
+    if (interpreter !== null) {
+      const pathInfo = path.slice(end);
+      const file = mapToFile(scriptName, location);
+      if (file !== null && await isRegularFile(file)) {
+        return { scriptName, file, pathInfo, interpreter };
+      }
+      miss ??= { scriptName, file: null, pathInfo, interpreter };
+    }
+    if (slash < 0) break;
+    start = slash;
+  }
+  return miss;
+}
+
+/** The interpreter for a segment name, by its longest matching extension; a bare ".php" is none. */
+function interpreterFor(segment: string, cgi: Map<string, string>): string | null {
+  let best: [string, string] | null = null;
+  for (const [ext, interpreter] of cgi) {
+    if (segment.length > ext.length && segment.endsWith(ext)) {
+      if (best === null || ext.length > best[0].length) best = [ext, interpreter];
+    }
+  }
+  return best === null ? null : best[1];
+}
+
+async function isRegularFile(file: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(file)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
+    throw e;
+  }
+}

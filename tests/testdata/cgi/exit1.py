@@ -1,0 +1,3 @@
+import sys
+sys.stderr.write("exit1.py failing on purpose\n")
+sys.exit(1)

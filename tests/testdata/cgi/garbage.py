@@ -1,0 +1,2 @@
+import sys
+sys.stdout.write("this is not a header\r\n\r\nbody\n")

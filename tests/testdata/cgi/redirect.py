@@ -1,0 +1,2 @@
+import sys
+sys.stdout.write("Location: /other/page?x=1\r\n\r\n")

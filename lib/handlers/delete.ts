@@ -11,8 +11,9 @@ import type { Handler } from "./context.ts";
  * and a symlinked directory on the way may not lead outside the root.
  */
 export const deleteHandler: Handler = async (ctx) => {
-  // Only DELETE.
-  if (ctx.head.method !== "DELETE") return null;
+  // Only DELETE, and only where `allow_methods` names it: like nginx's dav_methods, deleting is
+  // never on by default.
+  if (ctx.head.method !== "DELETE" || !ctx.location.allowMethods?.includes("DELETE")) return null;
   const mapped = mapToFile(ctx.path, ctx.location);
   // Outside the root or alias.
   if (mapped === null) return status(403);

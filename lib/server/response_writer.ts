@@ -46,11 +46,15 @@ function serializeHead(res: Response, extra: string): string {
   return head + extra + "\r\n";
 }
 
-function hasHeader(res: Response, lowerName: string): boolean {
-  for (const [name] of res.headers) {
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
+function headerValue(res: Response, lowerName: string): string | undefined {
+  for (const [name, value] of res.headers) {
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return value;
   }
-  return false;
+  return undefined;
+}
+
+function hasHeader(res: Response, lowerName: string): boolean {
+  return headerValue(res, lowerName) !== undefined;
 }
 
 /** Sends a response; closes file and stream bodies whatever happens. */
@@ -98,7 +102,9 @@ export async function writeResponse(
     if (body.kind === "file") {
       return { bytes: await writeFile(write, head, body), keepAlive };
     }
-    return { bytes: await writeStream(write, head, body, chunked), keepAlive };
+    const declared = headerValue(res, "content-length");
+    const bytes = await writeStream(write, head, body, chunked, declared ? Number(declared) : null);
+    return { bytes, keepAlive };
   } finally {
     if (body !== null && !(body instanceof Uint8Array)) {
       if (body.kind === "file") body.file.close();
@@ -138,16 +144,23 @@ async function writeFile(write: WriteAll, head: Uint8Array, body: FileBody): Pro
   }
 }
 
-/** Sends a stream's pieces as they come, chunk-encoded when asked. */
+/**
+ * Sends a stream's pieces as they come, chunk-encoded when asked. With a declared length, no more
+ * is sent and a stream that ends short throws (the connection must close: the client counts).
+ */
 async function writeStream(
   write: WriteAll,
   head: Uint8Array,
   body: StreamBody,
   chunked: boolean,
+  declared: number | null,
 ): Promise<number> {
   await write(head);
   let bytes = 0;
-  for await (const piece of body.chunks) {
+  for await (let piece of body.chunks) {
+    if (declared !== null && bytes + piece.length > declared) {
+      piece = piece.subarray(0, declared - bytes);
+    }
     if (piece.length === 0) continue;
     bytes += piece.length;
     if (!chunked) {
@@ -160,6 +173,9 @@ async function writeStream(
     out.set(piece, size.length);
     out.set(CRLF, size.length + piece.length);
     await write(out);
+  }
+  if (declared !== null && bytes < declared) {
+    throw new Error(`Body ended after ${bytes} of its ${declared} declared bytes`);
   }
   if (chunked) await write(LAST_CHUNK);
   return bytes;

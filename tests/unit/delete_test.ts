@@ -8,7 +8,7 @@ import type { Response } from "../../lib/http/response.ts";
 const SETTINGS = {
   index: ["index.html"],
   autoindex: false,
-  allowMethods: null,
+  allowMethods: ["GET", "HEAD", "DELETE"],
   clientMaxBodySize: 0,
   errorPages: new Map<number, string>(),
   uploadStore: null,
@@ -85,6 +85,16 @@ Deno.test("deleteHandler declines methods other than DELETE", async () => {
   await withTree(async (root) => {
     for (const method of ["GET", "POST", "PUT", "delete"]) {
       assert.equal(await del(locationFor(root), "/a.txt", method), null, method);
+    }
+    assert.ok(await exists(join(root, "a.txt")));
+  });
+});
+
+Deno.test("deleteHandler declines where allow_methods does not name DELETE", async () => {
+  await withTree(async (root) => {
+    for (const allowMethods of [null, ["GET", "HEAD"]]) {
+      const location = { ...locationFor(root), allowMethods };
+      assert.equal(await del(location, "/a.txt"), null, String(allowMethods));
     }
     assert.ok(await exists(join(root, "a.txt")));
   });

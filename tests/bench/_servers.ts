@@ -1,0 +1,178 @@
+/**
+ * The bench's contenders and how to start each one pinned to a CPU, serving `<tmp>/www`, on a port
+ * it reports: webserv, a `Deno.serve` file server, Node's http, and nginx.
+ */
+import { join, resolve } from "node:path";
+import { isInstalled, killGroup, spawnGroup, waitForHttp, waitForListening } from "./_child.ts";
+
+const HERE = import.meta.dirname ?? ".";
+const REPO = resolve(HERE, "../..");
+
+/** A server that answers: where it listens and the process (group leader) to measure and kill. */
+export interface Started {
+  port: number;
+  child: Deno.ChildProcess;
+  /** The tail of what it logged, for a failure report. */
+  log(): Promise<string>;
+}
+
+/** One contender. */
+export interface Contender {
+  name: string;
+  /** The executable it needs, checked before starting. */
+  binary: string;
+  /**
+   * Starts it serving `www` with its own files under `tmp` and returns once `probe` (a path under
+   * `www`) answers 200; `pin` prefixes the command (taskset).
+   */
+  start(www: string, tmp: string, pin: string[], probe: string): Promise<Started>;
+}
+
+/** Waits until `probe` answers 200, failing early (with `why()`) if the server exits first. */
+async function ready(child: Deno.ChildProcess, url: string, why: () => Promise<string>) {
+  const exited = child.status.then(async (s) => {
+    throw new Error(`Server exited with code "${s.code}" before answering: "${await why()}"`);
+  });
+  const stop = new AbortController();
+  try {
+    await Promise.race([waitForHttp(url, stop.signal), exited]);
+  } finally {
+    stop.abort();
+    exited.catch(() => {});
+  }
+}
+
+/** Spawns `pin + cmd`, waits for its listening line and an answer; kills it on failure. */
+async function spawnListening(
+  name: string,
+  pin: string[],
+  cmd: string[],
+  probe: string,
+): Promise<Started> {
+  const argv = [...pin, ...cmd];
+  const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "piped" });
+  try {
+    const { port, stderr } = await waitForListening(child, name);
+    const log = () => Promise.resolve(stderr());
+    await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
+    return { port, child, log };
+  } catch (e) {
+    await killGroup(child);
+    throw e;
+  }
+}
+
+/** A port nobody uses right now, for nginx and its config file (bind, read, close). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+/** nginx with one worker and sendfile, everything it writes kept under `prefix`. */
+export function nginxBenchConfig(www: string, prefix: string, port: number): string {
+  const temp = (name: string) => `${name}_temp_path ${join(prefix, name)};`;
+  return [
+    Deno.uid() === 0 ? "user root;" : "",
+    "master_process on;",
+    "worker_processes 1;",
+    `pid ${join(prefix, "nginx.pid")};`,
+    `error_log ${join(prefix, "error.log")} warn;`,
+    "events { worker_connections 1024; }",
+    "http {",
+    "  access_log off;",
+    "  sendfile on;",
+    "  tcp_nopush on;",
+    "  keepalive_requests 1000000;",
+    "  default_type application/octet-stream;",
+    `  ${temp("client_body")}`,
+    `  ${temp("proxy")}`,
+    `  ${temp("fastcgi")}`,
+    `  ${temp("uwsgi")}`,
+    `  ${temp("scgi")}`,
+    "  server {",
+    `    listen 127.0.0.1:${port};`,
+    `    root ${www};`,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** The four contenders, webserv first. */
+export const CONTENDERS: Contender[] = [
+  {
+    name: "webserv",
+    binary: Deno.execPath(),
+    async start(www, tmp, pin, probe) {
+      const conf = join(tmp, "webserv.conf");
+      await Deno.writeTextFile(
+        conf,
+        `server {\n  listen 127.0.0.1:0;\n  root ${www};\n  access_log off;\n}\n`,
+      );
+      return await spawnListening("webserv", pin, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        join(REPO, "main.ts"),
+        conf,
+      ], probe);
+    },
+  },
+  {
+    name: "Deno.serve",
+    binary: Deno.execPath(),
+    async start(www, _tmp, pin, probe) {
+      return await spawnListening("Deno.serve", pin, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        join(HERE, "deno_serve_files.ts"),
+        www,
+      ], probe);
+    },
+  },
+  {
+    name: "Node http",
+    binary: "node",
+    async start(www, _tmp, pin, probe) {
+      return await spawnListening(
+        "Node http",
+        pin,
+        ["node", join(HERE, "node_files.mjs"), www],
+        probe,
+      );
+    },
+  },
+  {
+    name: "nginx",
+    binary: "/usr/sbin/nginx",
+    async start(www, tmp, pin, probe) {
+      const prefix = join(tmp, "nginx");
+      await Deno.mkdir(prefix, { recursive: true });
+      const port = freePort();
+      const conf = join(prefix, "nginx.conf");
+      await Deno.writeTextFile(conf, nginxBenchConfig(www, prefix, port));
+      const argv = [
+        ...pin,
+        "/usr/sbin/nginx",
+        ...["-p", prefix, "-c", conf, "-e", join(prefix, "error.log"), "-g", "daemon off;"],
+      ];
+      const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
+      const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
+      try {
+        await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
+      } catch (e) {
+        await killGroup(child);
+        throw e;
+      }
+      return { port, child, log };
+    },
+  },
+];
+
+/** True when the contender's executable exists. */
+export async function available(contender: Contender): Promise<boolean> {
+  return await isInstalled(contender.binary);
+}

@@ -27,5 +27,6 @@ export function defaultSettings(configDir: string): HttpSettings {
     errorPages: new Map(),
     uploadStore: null,
     cgi: new Map(),
+    cgiTimeout: 30_000,
   };
 }

@@ -291,6 +291,13 @@ const LIST: Directive[] = [
     if (methods.includes("GET") && !methods.includes("HEAD")) methods.push("HEAD");
     settingsOf(scope).allowMethods = methods;
   }),
+  http("cgi_timeout", [1, 1], (scope, [value = ""], env) => {
+    const ms = parseTime(value);
+    if (ms === null || ms === 0 || ms > MAX_TIMEOUT) {
+      throw env.error('"cgi_timeout" directive invalid value');
+    }
+    settingsOf(scope).cgiTimeout = ms;
+  }),
   http("upload_store", [1, 1], (scope, [dir = ""], env) => {
     settingsOf(scope).uploadStore = dir === "off" ? null : resolve(env.dir, dir);
   }),

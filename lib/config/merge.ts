@@ -26,6 +26,7 @@ export function mergeSettings(parent: HttpSettings, child: Partial<HttpSettings>
     errorPages: new Map(child.errorPages ?? parent.errorPages),
     uploadStore: child.uploadStore === undefined ? parent.uploadStore : child.uploadStore,
     cgi: new Map(child.cgi ?? parent.cgi),
+    cgiTimeout: child.cgiTimeout ?? parent.cgiTimeout,
   };
 }
 

@@ -35,6 +35,8 @@ export interface HttpSettings {
   uploadStore: string | null;
   /** File extension with its dot (".php") → absolute path of the interpreter. */
   cgi: Map<string, string>;
+  /** Milliseconds a CGI script may take to start answering, and between two pieces of output. */
+  cgiTimeout: number;
 }
 
 export interface LocationConfig extends HttpSettings {

@@ -1,6 +1,6 @@
 /** Runs CGI scripts for locations with a `cgi` map (extension → interpreter). */
 import { buildCgiEnv } from "../cgi/env.ts";
-import { type CgiRun, DEFAULT_CGI_TIMEOUT_MS, runCgi } from "../cgi/runner.ts";
+import { type CgiRun, runCgi } from "../cgi/runner.ts";
 import { spoolBody, type SpooledBody } from "../cgi/spool_body.ts";
 import type { LocationConfig } from "../config/types.ts";
 import { HttpError } from "../http/errors.ts";
@@ -10,7 +10,10 @@ import { mapToFile } from "../routing/resolve_path.ts";
 import type { Handler, RequestContext } from "./context.ts";
 
 export interface CgiHandlerOptions {
-  /** Milliseconds a script may take for its headers and then for each piece of its body. */
+  /**
+   * Milliseconds a script may take for its headers and then for each piece of its body; by
+   * default the location's `cgi_timeout`.
+   */
   timeoutMs?: number;
   /** Where failures and scripts' stderr go; console.error when absent. */
   log?: (line: string) => void;
@@ -35,7 +38,6 @@ interface ScriptMatch {
  * any, passed through), or an internal redirect for `Location: /path`.
  */
 export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_CGI_TIMEOUT_MS;
   return async (ctx: RequestContext): Promise<Response | null> => {
     const { location } = ctx;
     // No `cgi` directive here: not ours.
@@ -68,7 +70,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
         scriptFile: script.file,
         env,
         body,
-        timeoutMs,
+        timeoutMs: options.timeoutMs ?? location.cgiTimeout,
         log: options.log,
       });
     } catch (e) {
@@ -93,7 +95,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
   };
 }
 
-/** The CGI handler with the default timeout. */
+/** The CGI handler, with each location's `cgi_timeout`. */
 export const cgiHandler: Handler = createCgiHandler();
 
 /**

@@ -153,11 +153,13 @@ export class Connection implements Expirable, InputBuffer {
     const started = this.#remote();
     const framing = bodyFraming(head);
     if (framing.kind === "error") return await this.#fail(framing.status, framing.message, head);
+    // `keepalive_timeout 0` turns keep-alive off, as in nginx.
     let keepAlive = wantsKeepAlive(head);
     const host = requestHost(head);
     if (host === null) return await this.#fail(400, "Missing or invalid Host header", head);
     const server = selectServer(this.#servers, host);
     this.#server = server;
+    if (server.timeouts.keepalive === 0) keepAlive = false;
     const path = decodePath(head.rawPath);
     if (path === null) return await this.#fail(400, `Invalid request path "${head.rawPath}"`, head);
     const location = matchLocation(server, path);

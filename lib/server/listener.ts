@@ -1,4 +1,5 @@
 /** Starts a listener per distinct address in the config and runs their accept loops. */
+import { allCgiFinished, killAllCgi } from "../cgi/runner.ts";
 import type { Config, ListenAddress, ServerConfig } from "../config/types.ts";
 import { AccessLog } from "../log/access_log.ts";
 import { Connection } from "./connection.ts";
@@ -103,6 +104,9 @@ export async function startServer(
         }, limits.shutdownGraceMs);
         while (connections.size > 0) await Promise.all([...connections].map((c) => c.finished));
         clearTimeout(grace);
+        // Deno.exit() does not wait for children: no script outlives the server.
+        killAllCgi();
+        await allCgiFinished();
         for (const log of new Set(accessLogs.values())) await log.close();
       })();
       return stopping;

@@ -221,7 +221,16 @@ const CASES: Case[] = [
   { name: "Bad Content-Length", request: req("POST", "/a.txt", ["Content-Length: abc"]) },
   { name: "URI of 10000 bytes", request: req("GET", "/" + "a".repeat(10000)) },
   { name: "Header of 10000 bytes", request: req("GET", "/a.txt", ["X-Big: " + "b".repeat(10000)]) },
+  { name: "Header of 40000 bytes", request: req("GET", "/a.txt", ["X-Big: " + "b".repeat(40000)]) },
   { name: "Bare LF line ends", request: "GET /a.txt HTTP/1.1\nHost: localhost\n\n" },
+  {
+    name: "Two different Content-Lengths",
+    request: req("POST", "/a.txt", ["Content-Length: 1", "Content-Length: 2"]) + "ab",
+  },
+  { name: "Host with a port", request: "GET /a.txt HTTP/1.1\r\nHost: localhost:80\r\n\r\n" },
+  { name: "Host with a slash", request: "GET /a.txt HTTP/1.1\r\nHost: a/b\r\n\r\n" },
+  { name: "Empty Host", request: "GET /a.txt HTTP/1.1\r\nHost:\r\n\r\n" },
+  { name: "Folded header line", request: req("GET", "/a.txt", ["X-A: 1", " continued"]) },
 ];
 
 /** The fixture tree under `dir` as path (prefixed with `into`) → bytes, for startTestServer. */
@@ -334,8 +343,11 @@ function view(c: Case, r: Outcome): Map<string, string> {
   fields.set("status", String(r.status));
   const type = h("content-type");
   if (type !== undefined) {
-    // Parameters are compared without spaces or case; a multipart boundary is the server's own.
-    fields.set("content-type", type.toLowerCase().replaceAll(" ", "").replace(/;boundary=.*$/, ""));
+    // Parameters are compared without spaces or case; a multipart boundary is the server's own;
+    // nginx never labels a redirect's page with a charset (for Netscape 4, says its source).
+    let normal = type.toLowerCase().replaceAll(" ", "").replace(/;boundary=.*$/, "");
+    if (r.status >= 300 && r.status < 400) normal = normal.replace(/;charset=.*$/, "");
+    fields.set("content-type", normal);
   }
   // Bodies the servers take from the same files (or the same `return` text) must be the same.
   const fromFiles = !c.generated && ((r.status >= 200 && r.status < 300) || r.status === 404) &&
@@ -352,8 +364,15 @@ function view(c: Case, r: Outcome): Map<string, string> {
   }
   const range = h("content-range");
   if (range !== undefined) fields.set("content-range", range);
-  for (const name of ["etag", "last-modified", "accept-ranges"]) {
-    if (h(name) !== undefined) fields.set(name, "(present)");
+  // Validators belong to a representation: nginx sends its error page's ETag, webserv none.
+  if (r.status < 400) {
+    for (const name of ["etag", "last-modified"]) {
+      if (h(name) !== undefined) fields.set(name, "(present)");
+    }
+  }
+  // nginx advertises ranges on a full answer only (not on a 206).
+  if (r.status === 200 && h("accept-ranges") !== undefined) {
+    fields.set("accept-ranges", "(present)");
   }
   return fields;
 }

@@ -33,6 +33,7 @@ function location(over: Partial<LocationConfig> = {}): LocationConfig {
     errorPages: new Map(),
     uploadStore: null,
     cgi: CGI,
+    cgiTimeout: 30_000,
     ...over,
   };
 }

@@ -58,6 +58,14 @@ Deno.test("parseConfig() reads sizes and timeouts", () => {
   assert.deepEqual(s.timeouts, { clientHeader: 500, clientBody: 60_000, keepalive: 0, send: 2000 });
 });
 
+Deno.test("parseConfig() reads cgi_timeout in servers and locations, 30 s by default", () => {
+  assert.equal(server("").cgiTimeout, 30_000);
+  const s = server("cgi_timeout 5s;\nlocation /a/ { cgi_timeout 250ms; }\nlocation /b/ { }");
+  assert.equal(s.cgiTimeout, 5000);
+  assert.equal(s.locations.find((l) => l.path === "/a/")!.cgiTimeout, 250);
+  assert.equal(s.locations.find((l) => l.path === "/b/")!.cgiTimeout, 5000);
+});
+
 Deno.test("parseConfig() keeps unset timeouts at their defaults", () => {
   assert.deepEqual(server("keepalive_timeout 5s;").timeouts, {
     clientHeader: 60_000,

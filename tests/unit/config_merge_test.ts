@@ -18,6 +18,7 @@ const PARENT: HttpSettings = {
   errorPages: new Map([[404, "/404.html"], [500, "/500.html"]]),
   uploadStore: "/up",
   cgi: new Map([[".py", "/usr/bin/python3"]]),
+  cgiTimeout: 30_000,
 };
 
 Deno.test("mergeSettings() takes every unset field from the parent", () => {
@@ -34,6 +35,7 @@ Deno.test("mergeSettings() keeps every field the child sets", () => {
     errorPages: new Map([[403, "/403.html"]]),
     uploadStore: null,
     cgi: new Map([[".pl", "/usr/bin/perl"]]),
+    cgiTimeout: 5_000,
   };
   assert.deepEqual(mergeSettings(PARENT, child), child);
 });

@@ -13,6 +13,7 @@ const SETTINGS = {
   errorPages: new Map<number, string>(),
   uploadStore: null,
   cgi: new Map<string, string>(),
+  cgiTimeout: 30_000,
 };
 
 function locationFor(root: string, path = "/", alias: string | null = null): LocationConfig {

@@ -18,6 +18,7 @@ function context(target: string, path: string, host = "example.com"): RequestCon
     errorPages: new Map<number, string>(),
     uploadStore: null,
     cgi: new Map<string, string>(),
+    cgiTimeout: 30_000,
   };
   const location: LocationConfig = {
     ...settings,

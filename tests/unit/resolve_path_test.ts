@@ -70,6 +70,7 @@ function location(path: string, root: string, alias: string | null = null): Loca
     errorPages: new Map(),
     uploadStore: null,
     cgi: new Map(),
+    cgiTimeout: 30_000,
   };
 }
 

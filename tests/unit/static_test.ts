@@ -69,6 +69,7 @@ function context(root: string, target: string, options: RequestOptions = {}): Re
     errorPages: new Map<number, string>(),
     uploadStore: null,
     cgi: new Map<string, string>(),
+    cgiTimeout: 30_000,
   };
   const location: LocationConfig = {
     ...settings,

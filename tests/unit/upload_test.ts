@@ -57,6 +57,7 @@ const SETTINGS = {
   clientMaxBodySize: 0,
   errorPages: new Map<number, string>(),
   cgi: new Map<string, string>(),
+  cgiTimeout: 30_000,
 };
 
 function locationFor(store: string | null, path = "/uploads/"): LocationConfig {

@@ -25,6 +25,8 @@ export interface CgiRunOptions {
   log?: (line: string) => void;
   /** Called with the script's pid (also its process group id) once it runs. */
   onSpawn?: (pid: number) => void;
+  /** Kills the script's group when it aborts (the client went away). */
+  signal?: AbortSignal;
 }
 
 /** A script that has sent its header block; its body is still streaming. */
@@ -81,6 +83,13 @@ export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
   const cgi = new CgiProcess(child, name, options.timeoutMs ?? DEFAULT_CGI_TIMEOUT_MS, log);
   cgi.start(options.body ?? null);
   options.onSpawn?.(child.pid);
+  const signal = options.signal;
+  if (signal !== undefined) {
+    const kill = () => cgi.kill();
+    if (signal.aborted) kill();
+    signal.addEventListener("abort", kill, { once: true });
+    cgi.finished.then(() => signal.removeEventListener("abort", kill));
+  }
   return await cgi.readHead(options.maxHeaderBytes ?? MAX_CGI_HEADER_BYTES);
 }
 

@@ -71,6 +71,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
         env,
         body,
         timeoutMs: options.timeoutMs ?? location.cgiTimeout,
+        signal: ctx.clientGone,
         log: options.log,
       });
     } catch (e) {

@@ -14,6 +14,11 @@ export interface RequestContext {
   local: Deno.NetAddr;
   /** The Host header without port, lower-cased ("" when absent). */
   host: string;
+  /**
+   * Aborts when the client closes the connection while the request is handled. Present where
+   * the connection watches for that (locations that run CGI scripts).
+   */
+  clientGone?: AbortSignal;
 }
 
 /**

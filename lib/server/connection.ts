@@ -6,6 +6,7 @@ import type { ServerConfig } from "../config/types.ts";
 import { HttpError } from "../http/errors.ts";
 import { bodyFraming } from "../http/framing.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
+import type { Response } from "../http/response.ts";
 import { parseRequestHead } from "../http/request_parser.ts";
 import { errorResponse } from "../handlers/error_page.ts";
 import { decodePath } from "../routing/resolve_path.ts";
@@ -15,7 +16,7 @@ import { type Expirable, unwatch, watch } from "./deadlines.ts";
 import { isDisconnect } from "./disconnect.ts";
 import { dispatch } from "./dispatch.ts";
 import { type InputBuffer, RequestBody } from "./request_body.ts";
-import { writeResponse } from "./response_writer.ts";
+import { writeResponse, type WriteResult } from "./response_writer.ts";
 import type { Site } from "./site.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
@@ -42,6 +43,8 @@ export class Connection implements Expirable, InputBuffer {
   /** Waiting for a request with nothing of it received: shutdown may close at once. */
   #idle = false;
   #draining = false;
+  /** A read into buf[end..] already under way (shared, so that bytes are counted once). */
+  #inflight: Promise<number | null> | null = null;
   /** The servers for the address the client connected to; the first is the default. */
   #servers: ServerConfig[];
   /** The server whose timeouts apply (the default one until the Host is known). */
@@ -173,24 +176,33 @@ export class Connection implements Expirable, InputBuffer {
       location.clientMaxBodySize,
       expect !== undefined && head.minor >= 1,
     );
-    const res = await dispatch({
-      head,
-      body,
-      path,
-      server,
-      location,
-      remote: this.conn.remoteAddr,
-      local: this.conn.localAddr,
-      host,
-    });
-    // An unread body the client was never asked for cannot be skipped reliably: close.
-    if (!body.done && !body.continueSent) keepAlive = false;
-    if (this.#closed) return false;
-    const sent = await writeResponse((b) => this.writeAll(b), res, {
-      head: head.method === "HEAD",
-      keepAlive: keepAlive && !this.#draining,
-      minor: head.minor,
-    });
+    // Scripts are killed when their client leaves: watch for it where they may run.
+    const watch = location.cgi.size > 0 ? this.#watchClient() : null;
+    let res: Response;
+    let sent: WriteResult;
+    try {
+      res = await dispatch({
+        head,
+        body,
+        path,
+        server,
+        location,
+        remote: this.conn.remoteAddr,
+        local: this.conn.localAddr,
+        host,
+        clientGone: watch?.signal,
+      });
+      // An unread body the client was never asked for cannot be skipped reliably: close.
+      if (!body.done && !body.continueSent) keepAlive = false;
+      if (this.#closed) return false;
+      sent = await writeResponse((b) => this.writeAll(b), res, {
+        head: head.method === "HEAD",
+        keepAlive: keepAlive && !this.#draining,
+        minor: head.minor,
+      });
+    } finally {
+      watch?.stop();
+    }
     this.#log(server, head, res.status, sent.bytes, started);
     if (!sent.keepAlive) {
       if (!body.done) await this.#linger();
@@ -217,6 +229,23 @@ export class Connection implements Expirable, InputBuffer {
 
   /** Reads more bytes into the buffer within `timeout` ms; false when the client closed. */
   async #fill(timeout: number, wait: Wait): Promise<boolean> {
+    if (this.#inflight === null) this.#makeRoom();
+    this.#wait = wait;
+    this.deadline = Date.now() + timeout;
+    try {
+      return (await this.#readMore()) !== null;
+    } catch (e) {
+      if (this.#timedOut) {
+        throw wait === "body" ? new HttpError(408, "Body read timed out") : new TimedOut();
+      }
+      throw e;
+    } finally {
+      this.deadline = Infinity;
+    }
+  }
+
+  /** Makes room after `end`: reset when empty, move the unread bytes down, or grow when full. */
+  #makeRoom(): void {
     if (this.start === this.end) {
       this.start = this.end = 0;
     } else if (this.end === this.buf.length) {
@@ -230,25 +259,43 @@ export class Connection implements Expirable, InputBuffer {
         this.buf = bigger;
       }
     }
-    this.#wait = wait;
-    this.deadline = Date.now() + timeout;
-    try {
-      const n = await this.conn.read(this.buf.subarray(this.end));
-      if (n === null) return false;
-      this.end += n;
-      return true;
-    } catch (e) {
-      if (this.#timedOut) {
-        throw wait === "body" ? new HttpError(408, "Body read timed out") : new TimedOut();
-      }
+  }
+
+  /** One read into buf[end..], shared by whoever waits for it; null at end of stream. */
+  #readMore(): Promise<number | null> {
+    this.#inflight ??= this.conn.read(this.buf.subarray(this.end)).then((n) => {
+      this.#inflight = null;
+      if (n !== null) this.end += n;
+      return n;
+    }, (e) => {
+      this.#inflight = null;
       throw e;
-    } finally {
-      this.deadline = Infinity;
-    }
+    });
+    return this.#inflight;
+  }
+
+  /**
+   * Reads ahead while a request is handled, to notice a client that leaves (the signal aborts);
+   * what arrives meanwhile (a pipelined request) stays in the buffer. Stops when the buffer is full.
+   */
+  #watchClient(): { signal: AbortSignal; stop(): void } {
+    const controller = new AbortController();
+    let active = true;
+    (async () => {
+      try {
+        while (active && this.end < this.buf.length) {
+          if ((await this.#readMore()) === null) break;
+        }
+        if (active && this.end < this.buf.length) controller.abort();
+      } catch {
+        if (active) controller.abort();
+      }
+    })();
+    return { signal: controller.signal, stop: () => active = false };
   }
 
   fillBody(): Promise<boolean> {
-    if (this.start === this.end && this.buf.length < BODY_BUFFER) {
+    if (this.#inflight === null && this.start === this.end && this.buf.length < BODY_BUFFER) {
       this.buf = new Uint8Array(BODY_BUFFER);
       this.start = this.end = 0;
     }
@@ -284,6 +331,7 @@ export class Connection implements Expirable, InputBuffer {
   async #linger(): Promise<void> {
     if (this.#closed) return;
     try {
+      await this.#inflight;
       await this.conn.closeWrite();
       const until = Date.now() + LINGER_MS;
       let dropped = 0;

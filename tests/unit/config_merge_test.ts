@@ -84,6 +84,7 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
     errorPages: new Map(),
     uploadStore: null,
     cgi: new Map(),
+    cgiTimeout: 30_000,
     path: "/",
     exact: false,
     alias: null,

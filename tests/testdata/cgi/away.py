@@ -1,0 +1,2 @@
+import sys
+sys.stdout.write("Location: http://example.test/elsewhere\r\n\r\n")

@@ -27,6 +27,8 @@ export interface CgiRunOptions {
   onSpawn?: (pid: number) => void;
   /** Kills the script's group when it aborts (the client went away). */
   signal?: AbortSignal;
+  /** Scripts that may run at once; past it the run is refused with HttpError 503. */
+  maxProcesses?: number;
 }
 
 /** A script that has sent its header block; its body is still streaming. */
@@ -63,6 +65,9 @@ export interface CgiRun {
 export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
   const log = options.log ?? console.error;
   const name = basename(options.scriptFile);
+  if (options.maxProcesses !== undefined && running.size >= options.maxProcesses) {
+    throw new HttpError(503, `Too many CGI scripts running (cgi_max_processes ${options.maxProcesses})`);
+  }
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(options.interpreter, {

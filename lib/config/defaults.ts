@@ -1,6 +1,6 @@
 /** Built-in values for everything a configuration may leave out. */
 import { join } from "node:path";
-import type { HttpSettings, ListenAddress, Timeouts } from "./types.ts";
+import type { HttpSettings, Limits, ListenAddress, Timeouts } from "./types.ts";
 
 /** The address a server without `listen` gets. */
 export const DEFAULT_LISTEN: Readonly<ListenAddress> = { host: "0.0.0.0", port: 8080 };
@@ -11,6 +11,16 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   clientBody: 60_000,
   keepalive: 75_000,
   send: 60_000,
+};
+
+/** nginx's defaults where nginx has the limit (large_client_header_buffers 4 8k, …). */
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  workerConnections: 1024,
+  maxRequestLine: 8 * 1024,
+  maxHeadBytes: 4 * 8 * 1024,
+  maxHeaders: 100,
+  keepaliveRequests: 1000,
+  cgiMaxProcesses: 64,
 };
 
 /** Where access logs go unless `access_log` says otherwise. */

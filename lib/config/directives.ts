@@ -7,7 +7,7 @@ import { isAbsolute, normalize, resolve } from "node:path";
 import type { LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
 import { formatListen, parseListen } from "./listen.ts";
 import { parseReturn } from "./return_directive.ts";
-import type { HttpSettings, Timeouts } from "./types.ts";
+import type { HttpSettings, Limits, Timeouts } from "./types.ts";
 import { parseSize, parseTime } from "./units.ts";
 
 /** Where a directive is written: the top level, a `server { }` or a `location { }`. */
@@ -121,6 +121,22 @@ function timeout(name: string, field: keyof Timeouts): SimpleDirective {
   };
 }
 
+/** A main-context limit taking one positive whole number (`worker_connections 1024;`). */
+function count(name: string, field: keyof Limits): SimpleDirective {
+  return {
+    name,
+    contexts: ["main"],
+    arity: [1, 1],
+    repeatable: false,
+    block: false,
+    apply(scope, [value = ""], env) {
+      const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
+      if (n === 0) throw env.error(`invalid value "${value}" in "${name}" directive`);
+      (scope.main.limits ??= {})[field] = n;
+    },
+  };
+}
+
 /** `access_log off;` → null, `stdout` kept, anything else is a path. */
 function accessLogValue(value: string, dir: string): string | null {
   if (value === "off") return null;
@@ -129,6 +145,27 @@ function accessLogValue(value: string, dir: string): string | null {
 }
 
 const LIST: Directive[] = [
+  count("worker_connections", "workerConnections"),
+  count("max_headers", "maxHeaders"),
+  count("keepalive_requests", "keepaliveRequests"),
+  count("cgi_max_processes", "cgiMaxProcesses"),
+  {
+    name: "large_client_header_buffers",
+    contexts: ["main"],
+    arity: [2, 2],
+    repeatable: false,
+    block: false,
+    apply(scope, [number = "", size = ""], env) {
+      const n = /^\d{1,4}$/.test(number) ? Number(number) : 0;
+      const bytes = parseSize(size);
+      if (n === 0 || bytes === null || bytes < 64 || bytes > 1024 * 1024) {
+        throw env.error('"large_client_header_buffers" directive invalid value');
+      }
+      scope.main.limits ??= {};
+      scope.main.limits.maxRequestLine = bytes;
+      scope.main.limits.maxHeadBytes = n * bytes;
+    },
+  },
   {
     name: "server",
     contexts: ["main"],

@@ -2,7 +2,14 @@
  * What the directives of one file set, before defaults and inheritance are applied (merge.ts).
  * A field left undefined means "not set here, inherit".
  */
-import type { HttpSettings, ListenAddress, ReturnDirective, SourcePos, Timeouts } from "./types.ts";
+import type {
+  HttpSettings,
+  Limits,
+  ListenAddress,
+  ReturnDirective,
+  SourcePos,
+  Timeouts,
+} from "./types.ts";
 
 export interface LocationDraft {
   path: string;
@@ -29,5 +36,6 @@ export interface MainDraft {
   /** Absolute path of the configuration file. */
   file: string;
   accessLog?: string | null;
+  limits?: Partial<Limits>;
   servers: ServerDraft[];
 }

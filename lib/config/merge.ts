@@ -2,12 +2,13 @@
 import { dirname } from "node:path";
 import {
   DEFAULT_ACCESS_LOG,
+  DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_TIMEOUTS,
   defaultSettings,
 } from "./defaults.ts";
 import type { LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
-import type { Config, HttpSettings, LocationConfig, ServerConfig } from "./types.ts";
+import type { Config, HttpSettings, Limits, LocationConfig, ServerConfig } from "./types.ts";
 
 /**
  * The inheritance rule, used for both levels: every field the child did not set comes from the
@@ -54,6 +55,7 @@ function mergeLocation(server: HttpSettings, draft: LocationDraft): LocationConf
 function mergeServer(
   defaults: HttpSettings,
   mainAccessLog: string | null,
+  limits: Limits,
   draft: ServerDraft,
 ): ServerConfig {
   const settings = mergeSettings(defaults, draft.settings);
@@ -77,6 +79,7 @@ function mergeServer(
     timeouts: { ...DEFAULT_TIMEOUTS, ...draft.timeouts },
     accessLog: draft.accessLog === undefined ? mainAccessLog : draft.accessLog,
     return: draft.return,
+    limits,
     pos: draft.pos,
   };
 }
@@ -85,8 +88,10 @@ function mergeServer(
 export function mergeConfig(draft: MainDraft): Config {
   const defaults = defaultSettings(dirname(draft.file));
   const accessLog = draft.accessLog === undefined ? DEFAULT_ACCESS_LOG : draft.accessLog;
+  const limits = { ...DEFAULT_LIMITS, ...draft.limits };
   return {
     file: draft.file,
-    servers: draft.servers.map((server) => mergeServer(defaults, accessLog, server)),
+    servers: draft.servers.map((server) => mergeServer(defaults, accessLog, limits, server)),
+    limits,
   };
 }

@@ -68,11 +68,30 @@ export interface ServerConfig extends HttpSettings {
   /** A file path, "stdout", or null for `access_log off`. */
   accessLog: string | null;
   return: ReturnDirective | null;
+  /** The configuration's limits (one object shared by every server). */
+  limits: Limits;
   pos: SourcePos;
+}
+
+/** Limits for the whole server (main context), enforced by the connection driver. */
+export interface Limits {
+  /** Open client connections at most; more are answered 503 and closed. */
+  workerConnections: number;
+  /** Longest request line (414 beyond): the size of `large_client_header_buffers`. */
+  maxRequestLine: number;
+  /** Largest request head (431 beyond): number × size of `large_client_header_buffers`. */
+  maxHeadBytes: number;
+  /** Most header fields in one request (431 beyond). */
+  maxHeaders: number;
+  /** Requests served on one connection before it is closed. */
+  keepaliveRequests: number;
+  /** CGI scripts running at once at most; more are answered 503. */
+  cgiMaxProcesses: number;
 }
 
 export interface Config {
   /** Absolute path of the file the configuration was read from. */
   file: string;
   servers: ServerConfig[];
+  limits: Limits;
 }

@@ -25,10 +25,12 @@ export function parseRange(header: string, size: number): ByteRange | "unsatisfi
   const first = spec.slice(0, dash).trim();
   const last = spec.slice(dash + 1).trim();
   if (first === "") {
-    // "-n": the last n bytes; "-0" or any suffix of an empty file selects nothing.
+    // "-n": the last n bytes; "-0" selects nothing. A suffix of an empty file is satisfiable
+    // but no 206 can say so: the whole (empty) file is sent (RFC 9110 §14.1.1, as nginx does).
     if (!DIGITS.test(last)) return null;
     const n = Number(last);
-    if (n === 0 || size === 0) return "unsatisfiable";
+    if (n === 0) return "unsatisfiable";
+    if (size === 0) return null;
     return { start: Math.max(0, size - n), end: size - 1 };
   }
   if (!DIGITS.test(first)) return null;

@@ -72,12 +72,13 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
         body,
         timeoutMs: options.timeoutMs ?? location.cgiTimeout,
         signal: ctx.clientGone,
+        maxProcesses: ctx.server.limits.cgiMaxProcesses,
         log: options.log,
       });
     } catch (e) {
       spool?.close();
       // The script failed (502) or timed out (504): an error page. Body errors are the connection's.
-      if (e instanceof HttpError && (e.status === 502 || e.status === 504)) {
+      if (e instanceof HttpError && (e.status === 502 || e.status === 503 || e.status === 504)) {
         return { status: e.status, headers: [], body: null };
       }
       throw e;

@@ -235,16 +235,20 @@ export function parseRequestHead(
   }
 
   // rawPath and query split at the first "?"; for absolute-form, of the part after the authority.
+  // A fragment ("#...") has no place in a request target: it is dropped, as nginx does.
   const pathStart = first === SLASH || asterisk
     ? 0
     : absolutePathStart(buf, targetStart, targetEnd);
+  const hash = target.indexOf("#", pathStart);
+  const targetEndNoFragment = hash < 0 ? target.length : hash;
   const q = target.indexOf("?", pathStart);
-  const rawPath = q < 0 ? target.slice(pathStart) : target.slice(pathStart, q);
+  const queryStart = q < 0 || q > targetEndNoFragment ? -1 : q;
+  const rawPath = target.slice(pathStart, queryStart < 0 ? targetEndNoFragment : queryStart);
   const head: RequestHead = {
     method,
     target,
     rawPath: rawPath === "" ? "/" : rawPath,
-    query: q < 0 ? "" : target.slice(q + 1),
+    query: queryStart < 0 ? "" : target.slice(queryStart + 1, targetEndNoFragment),
     minor: version,
     headers,
   };

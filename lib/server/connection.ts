@@ -99,9 +99,10 @@ export class Connection implements Expirable, InputBuffer {
   }
 
   async #loop(): Promise<void> {
-    for (let first = true;; first = false) {
-      const head = await this.#readHead(first);
-      if (head === null || !(await this.#handle(head))) return;
+    const most = this.site.limits.keepaliveRequests;
+    for (let served = 0; served < most; served++) {
+      const head = await this.#readHead(served === 0);
+      if (head === null || !(await this.#handle(head, served + 1 < most))) return;
     }
   }
 
@@ -151,13 +152,16 @@ export class Connection implements Expirable, InputBuffer {
     }
   }
 
-  /** Answers one request; true when the connection stays open for the next. */
-  async #handle(head: RequestHead): Promise<boolean> {
+  /**
+   * Answers one request; true when the connection stays open for the next. `another`: the
+   * connection may serve another request (keepalive_requests).
+   */
+  async #handle(head: RequestHead, another: boolean): Promise<boolean> {
     const started = this.#remote();
     const framing = bodyFraming(head);
     if (framing.kind === "error") return await this.#fail(framing.status, framing.message, head);
     // `keepalive_timeout 0` turns keep-alive off, as in nginx.
-    let keepAlive = wantsKeepAlive(head);
+    let keepAlive = another && wantsKeepAlive(head);
     const host = requestHost(head);
     if (host === null) return await this.#fail(400, "Missing or invalid Host header", head);
     const server = selectServer(this.#servers, host);
@@ -401,6 +405,10 @@ function wantsKeepAlive(head: RequestHead): boolean {
 /** Host from an absolute-form target or the Host header, lower-case, port removed; null if invalid. */
 function requestHost(head: RequestHead): string | null {
   let host: string | undefined;
+  let hosts = 0;
+  for (const [name] of head.headers) if (name === "host") hosts++;
+  // More than one Host field line: 400 (RFC 9112 §3.2).
+  if (hosts > 1) return null;
   const absolute = /^https?:\/\/([^/?#]*)/i.exec(head.target);
   if (absolute !== null) host = absolute[1];
   else host = getHeader(head, "host");

@@ -3,7 +3,7 @@ import { allCgiFinished, killAllCgi } from "../cgi/runner.ts";
 import type { Config, ListenAddress, ServerConfig } from "../config/types.ts";
 import { AccessLog } from "../log/access_log.ts";
 import { Connection } from "./connection.ts";
-import { type ConnectionLimits, DEFAULT_LIMITS } from "./limits.ts";
+import { type ConnectionLimits, DRIVER_DEFAULTS } from "./limits.ts";
 import type { Site } from "./site.ts";
 
 /** A started server. */
@@ -76,7 +76,7 @@ export async function startServer(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits: ConnectionLimits = { ...DRIVER_DEFAULTS, ...config.limits, ...options.limits };
   const accessLogs = await openLogs(config);
   const listeners: [Deno.TcpListener, Site][] = [];
   try {
@@ -114,6 +114,22 @@ export async function startServer(
   };
 }
 
+const BUSY = new TextEncoder().encode(
+  "HTTP/1.1 503 Service Unavailable\r\nServer: webserv\r\nContent-Type: text/plain\r\n" +
+    "Content-Length: 20\r\nRetry-After: 1\r\nConnection: close\r\n\r\nServer is too busy.\n",
+);
+
+/** Past `worker_connections`: a short 503 instead of a served connection (never a crash). */
+async function refuse(conn: Deno.TcpConn): Promise<void> {
+  try {
+    await conn.write(BUSY);
+  } catch {
+    // The client is gone already.
+  } finally {
+    conn.close();
+  }
+}
+
 /**
  * Accepts until the listener closes. Running out of descriptors must not end it (a `for await`
  * over the listener would): back off and try again.
@@ -132,6 +148,10 @@ async function acceptLoop(
       const code = (e as { code?: string }).code;
       if (code !== "EMFILE" && code !== "ENFILE") console.error(`webserv: accept failed: ${e}`);
       await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS));
+      continue;
+    }
+    if (connections.size >= site.limits.workerConnections) {
+      refuse(conn);
       continue;
     }
     const connection = new Connection(conn, site);

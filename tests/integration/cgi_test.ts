@@ -22,6 +22,7 @@ server {
     cgi .php /usr/bin/php-cgi;
   }
   location /fast/ { alias ${TESTDATA}/; cgi .py /usr/bin/python3; cgi_timeout 300ms; }
+  location /one/ { alias ${TESTDATA}/; cgi .py /usr/bin/python3; }
   location /cgi-bin/ { alias ${EXAMPLES}/; cgi .py /usr/bin/python3; cgi .php /usr/bin/php-cgi; }
   location /other/ { return 200 "other page"; }
 }
@@ -215,4 +216,20 @@ Deno.test({
       assert.ok(html.includes("&lt;b&gt;bob&lt;/b&gt;"), html);
     });
   },
+});
+
+Deno.test("past cgi_max_processes a script request gets 503", async () => {
+  const s = await startTestServer(`cgi_max_processes 1;\n${CONFIG}`, FILES);
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.send("GET /one/grandchild.py HTTP/1.1\r\nHost: x\r\n\r\n");
+    // Its first bytes prove the script runs.
+    assert.ok((await c.conn.read(new Uint8Array(4096))) !== null);
+    const busy = await fetch(`${s.base}/t/hello.py`);
+    assert.equal(busy.status, 503);
+    await busy.body?.cancel();
+  } finally {
+    c.close();
+    await s.close();
+  }
 });

@@ -231,3 +231,63 @@ Deno.test("shutdown lets a request in progress finish and closes idle connection
     await s.close();
   }
 });
+
+Deno.test("past worker_connections a new connection gets 503 and the others are served", async () => {
+  const s = await startTestServer(`worker_connections 2;\n${CONFIG}`, FILES);
+  const held: RawClient[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const c = await RawClient.connect(s.port);
+      held.push(c);
+      // A served request proves the connection was accepted and counted.
+      await c.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.equal((await c.read()).status, 200);
+    }
+    const refused = await rawRequest(s.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.equal(refused.status, 503);
+    await held[0]!.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.equal((await held[0]!.read()).text, "hello\n");
+  } finally {
+    for (const c of held) c.close();
+    await s.close();
+  }
+});
+
+Deno.test("keepalive_requests closes a connection after that many requests", async () => {
+  const s = await startTestServer(`keepalive_requests 2;\n${CONFIG}`, FILES);
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.equal((await c.read()).headers.get("connection"), undefined);
+    assert.equal((await c.read()).headers.get("connection"), "close");
+    assert.ok(await c.closedByServer());
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+Deno.test("large_client_header_buffers and max_headers set the head limits", async () => {
+  const s = await startTestServer(
+    `large_client_header_buffers 2 1k;\nmax_headers 3;\n${CONFIG}`,
+    FILES,
+  );
+  try {
+    const long = await rawRequest(s.port, `GET /${"a".repeat(1100)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal(long.status, 414);
+    const big = await rawRequest(
+      s.port,
+      `GET / HTTP/1.1\r\nHost: x\r\nA: ${"b".repeat(1000)}\r\nC: ${"d".repeat(1100)}\r\n\r\n`,
+    );
+    assert.equal(big.status, 431);
+    const many = await rawRequest(
+      s.port,
+      "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+    );
+    assert.equal(many.status, 431);
+    const ok = await rawRequest(s.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\nA: 1\r\n\r\n");
+    assert.equal(ok.status, 200);
+  } finally {
+    await s.close();
+  }
+});

@@ -74,17 +74,6 @@ const KNOWN: Record<string, string> = {
   "Range bytes=0- on an empty file":
     "no first-pos is below an empty file's length, so the range is unsatisfiable (RFC 9110 " +
     "§14.1.1) and webserv answers 416; nginx ignores Range on empty files (200)",
-  "Range bytes=-5 on an empty file":
-    "webserv bug (minor): a suffix range with a non-zero length is satisfiable (RFC 9110 " +
-    "§14.1.1) even for an empty file, and as no 206 can express it the answer is the whole " +
-    "(empty) file with 200, as nginx does; webserv answers 416",
-  "GET /a.txt#fragment":
-    "webserv bug (minor): '#' cannot appear in a request-target (RFC 9112 §3.2, RFC 3986 " +
-    'pchar), yet webserv looks for a file named "a.txt#fragment" (404); nginx drops the ' +
-    "fragment (200); a 400 would do as well",
-  "HTTP/1.1 with two Host headers":
-    "webserv bug: RFC 9112 §3.2 says a server MUST answer 400 to a request with more than one " +
-    "Host field line; webserv serves it (200)",
 };
 
 /** A request line plus Host and Connection: close, then `headers`. */

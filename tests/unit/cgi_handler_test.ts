@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
@@ -44,6 +45,7 @@ function server(loc: LocationConfig): ServerConfig {
     ...settings,
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: ["example.test"],
+    limits: DEFAULT_LIMITS,
     locations: [loc],
     timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
     accessLog: null,

@@ -148,3 +148,43 @@ Deno.test("parseConfig() records where servers and locations are written", () =>
   assert.deepEqual(s.pos, { file: FILE, line: 2 });
   assert.deepEqual(location(s, "/a/").pos, { file: FILE, line: 3 });
 });
+
+Deno.test("parseConfig() reads the main-context limits, nginx's defaults otherwise", () => {
+  const defaults = parseConfig("server {}", FILE).limits;
+  assert.deepEqual(defaults, {
+    workerConnections: 1024,
+    maxRequestLine: 8192,
+    maxHeadBytes: 32768,
+    maxHeaders: 100,
+    keepaliveRequests: 1000,
+    cgiMaxProcesses: 64,
+  });
+  const config = parseConfig(
+    "worker_connections 10;\nlarge_client_header_buffers 2 1k;\nmax_headers 5;\n" +
+      "keepalive_requests 7;\ncgi_max_processes 3;\nserver {}",
+    FILE,
+  );
+  assert.deepEqual(config.limits, {
+    workerConnections: 10,
+    maxRequestLine: 1024,
+    maxHeadBytes: 2048,
+    maxHeaders: 5,
+    keepaliveRequests: 7,
+    cgiMaxProcesses: 3,
+  });
+  assert.equal(config.servers[0]!.limits, config.limits);
+});
+
+Deno.test("parseConfig() refuses bad limits with file:line", () => {
+  const cases: [string, string][] = [
+    ["worker_connections 0;", 'invalid value "0" in "worker_connections" directive'],
+    ["max_headers lots;", 'invalid value "lots" in "max_headers" directive'],
+    ["large_client_header_buffers 4 1x;", '"large_client_header_buffers" directive invalid value'],
+    ["server { worker_connections 5; }", '"worker_connections" directive is not allowed here'],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseConfig(`${text}\nserver {}`, FILE), {
+      message: `${FILE}:1: ${message}`,
+    });
+  }
+});

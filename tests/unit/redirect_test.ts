@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
 import type { LocationConfig, ReturnDirective, ServerConfig } from "../../lib/config/types.ts";
 import type { RequestContext } from "../../lib/handlers/context.ts";
@@ -32,6 +33,7 @@ function context(target: string, path: string, host = "example.com"): RequestCon
     ...settings,
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: ["default.test"],
+    limits: DEFAULT_LIMITS,
     locations: [location],
     timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
     accessLog: null,

@@ -74,9 +74,14 @@ const VALID: { name: string; raw: string; expected: RequestHead }[] = [
     expected: head({ target: "/p?", rawPath: "/p", query: "" }),
   },
   {
-    name: "a fragment kept as part of the path",
+    name: "a fragment dropped from the path",
     raw: "GET /p#frag HTTP/1.1\r\n\r\n",
-    expected: head({ target: "/p#frag", rawPath: "/p#frag" }),
+    expected: head({ target: "/p#frag", rawPath: "/p" }),
+  },
+  {
+    name: "a fragment dropped after the query",
+    raw: "GET /p?a=1#frag?x HTTP/1.1\r\n\r\n",
+    expected: head({ target: "/p?a=1#frag?x", rawPath: "/p", query: "a=1" }),
   },
   {
     name: "HTTP/1.0",

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
@@ -84,6 +85,7 @@ function contextFor(
     uploadStore: null,
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: [],
+    limits: DEFAULT_LIMITS,
     locations: [location],
     timeouts: { clientHeader: 1000, clientBody: 1000, keepalive: 1000, send: 1000 },
     accessLog: null,

@@ -66,7 +66,10 @@ export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
   const log = options.log ?? console.error;
   const name = basename(options.scriptFile);
   if (options.maxProcesses !== undefined && running.size >= options.maxProcesses) {
-    throw new HttpError(503, `Too many CGI scripts running (cgi_max_processes ${options.maxProcesses})`);
+    throw new HttpError(
+      503,
+      `Too many CGI scripts running (cgi_max_processes ${options.maxProcesses})`,
+    );
   }
   let child: Deno.ChildProcess;
   try {

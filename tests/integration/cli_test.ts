@@ -1,0 +1,93 @@
+/** The command line: -t, -V, -h, bad configs, and a graceful exit on SIGTERM (a real process). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname!, "..", "..");
+const MAIN = join(ROOT, "main.ts");
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("webserv -t accepts the default config and every example", async () => {
+  const examples = [join(ROOT, "config", "default.conf")];
+  for await (const e of Deno.readDir(join(ROOT, "config", "examples"))) {
+    examples.push(join(ROOT, "config", "examples", e.name));
+  }
+  for (const file of examples) {
+    const res = await run(["-t", file]);
+    assert.equal(res.code, 0, `${file}: ${res.stderr}`);
+    assert.match(res.stderr, /syntax is ok/);
+  }
+});
+
+Deno.test("webserv -t refuses a bad config with file:line: message and exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "bad.conf");
+    await Deno.writeTextFile(file, "server {\n  listen 8080;\n  lisen 80;\n}\n");
+    const res = await run(["-t", file]);
+    assert.equal(res.code, 1);
+    assert.equal(res.stderr.trim(), `webserv: ${file}:3: unknown directive "lisen"`);
+    const missing = await run(["-t", join(dir, "missing.conf")]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /missing\.conf: cannot open/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("webserv -V and -h print and exit 0; an unknown option exits 2", async () => {
+  const version = await run(["-V"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^webserv \d+\.\d+\.\d+\n$/);
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: webserv/);
+  const bad = await run(["--bogus"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option "--bogus"/);
+});
+
+Deno.test("webserv serves until SIGTERM, then finishes and exits 0", async () => {
+  const dir = await Deno.makeTempDir();
+  const conf = join(dir, "t.conf");
+  await Deno.mkdir(join(dir, "site"));
+  await Deno.writeTextFile(join(dir, "site", "index.html"), "up\n");
+  await Deno.writeTextFile(conf, "access_log off;\nserver { listen 127.0.0.1:0; root site; }\n");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, conf],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    // Read stderr up to the "listening on" line to learn the port.
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    let port: string | undefined;
+    while (port === undefined) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `server exited: ${text}`);
+      text += value;
+      port = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(text)?.[1];
+    }
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "up\n");
+    child.kill("SIGTERM");
+    while (!(await reader.read()).done);
+    const status = await child.status;
+    assert.equal(status.code, 0);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // exited
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});

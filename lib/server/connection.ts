@@ -157,15 +157,14 @@ export class Connection implements Expirable, InputBuffer {
    * connection may serve another request (keepalive_requests).
    */
   async #handle(head: RequestHead, another: boolean): Promise<boolean> {
-    const started = this.#remote();
     const framing = bodyFraming(head);
     if (framing.kind === "error") return await this.#fail(framing.status, framing.message, head);
-    // `keepalive_timeout 0` turns keep-alive off, as in nginx.
     let keepAlive = another && wantsKeepAlive(head);
     const host = requestHost(head);
     if (host === null) return await this.#fail(400, "Missing or invalid Host header", head);
     const server = selectServer(this.#servers, host);
     this.#server = server;
+    // `keepalive_timeout 0` turns keep-alive off, as in nginx.
     if (server.timeouts.keepalive === 0) keepAlive = false;
     const path = decodePath(head.rawPath);
     if (path === null) return await this.#fail(400, `Invalid request path "${head.rawPath}"`, head);
@@ -207,7 +206,7 @@ export class Connection implements Expirable, InputBuffer {
     } finally {
       watch?.stop();
     }
-    this.#log(server, head, res.status, sent.bytes, started);
+    this.#log(server, head, res.status, sent.bytes);
     if (!sent.keepAlive) {
       if (!body.done) await this.#linger();
       return false;
@@ -224,8 +223,7 @@ export class Connection implements Expirable, InputBuffer {
       keepAlive: false,
       minor: head?.minor ?? 1,
     });
-    if (head !== undefined) this.#log(this.#server, head, status, sent.bytes, this.#remote());
-    else this.#log(this.#server, null, status, sent.bytes, this.#remote());
+    this.#log(this.#server, head ?? null, status, sent.bytes);
     if (status !== 408) console.error(`webserv: ${this.#remote()}: ${status} ${message}`);
     await this.#linger();
     return false;
@@ -372,12 +370,11 @@ export class Connection implements Expirable, InputBuffer {
     head: RequestHead | null,
     status: number,
     bytes: number,
-    remote: string,
   ): void {
     const log = this.site.accessLogs.get(server);
     if (log === undefined) return;
     log.log({
-      remote,
+      remote: this.#remote(),
       requestLine: head === null ? "-" : `${head.method} ${head.target} HTTP/1.${head.minor}`,
       status,
       bytes,

@@ -93,7 +93,7 @@ export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
   options.onSpawn?.(child.pid);
   const signal = options.signal;
   if (signal !== undefined) {
-    const kill = () => cgi.kill();
+    const kill = () => cgi.abandon();
     if (signal.aborted) kill();
     signal.addEventListener("abort", kill, { once: true });
     cgi.finished.then(() => signal.removeEventListener("abort", kill));
@@ -137,6 +137,8 @@ class CgiProcess {
   /** The script (the group leader) exited and was reaped. */
   #exited = false;
   #killed = false;
+  /** Killed because the client went away. */
+  #abandoned = false;
   #closed = false;
 
   constructor(child: Deno.ChildProcess, name: string, timeoutMs: number, log: (s: string) => void) {
@@ -169,6 +171,8 @@ class CgiProcess {
       for (;;) {
         const chunk = await this.#read();
         if (chunk === null) {
+          // Killed because its client left: nobody to answer, nothing to report.
+          if (this.#abandoned) throw new Deno.errors.ConnectionAborted("The client went away");
           throw new HttpError(502, `CGI script "${this.#name}" ended before its header block`);
         }
         const result = parser.push(chunk);
@@ -313,6 +317,12 @@ class CgiProcess {
   }
 
   /** SIGKILL to the whole group: grandchildren holding stdout open die too. */
+  /** Kills the group because the client went away. */
+  abandon(): void {
+    this.#abandoned = true;
+    this.kill();
+  }
+
   kill(): void {
     if (this.#killed) return;
     this.#killed = true;

@@ -110,6 +110,7 @@ export class Connection implements Expirable, InputBuffer {
   async #readHead(first: boolean): Promise<RequestHead | null> {
     const { limits } = this.site;
     const timeouts = this.#servers[0]!.timeouts;
+    let headDeadline = 0;
     for (;;) {
       if (this.end > this.start) {
         const r = parseRequestHead(this.buf, this.start, this.end, limits);
@@ -143,11 +144,16 @@ export class Connection implements Expirable, InputBuffer {
       const idle = this.end === this.start;
       if (idle && this.#draining) return null;
       this.#idle = idle;
-      const waiting = idle && !first ? "idle" : "header";
-      const more = await this.#fill(
-        waiting === "idle" ? timeouts.keepalive : timeouts.clientHeader,
-        waiting,
-      ).finally(() => this.#idle = false);
+      let deadline: number;
+      if (idle && !first) {
+        deadline = Date.now() + timeouts.keepalive;
+      } else {
+        // The whole head must arrive within client_header_timeout, however it trickles in.
+        headDeadline ||= Date.now() + timeouts.clientHeader;
+        deadline = headDeadline;
+      }
+      const more = await this.#fill(deadline, idle && !first ? "idle" : "header")
+        .finally(() => this.#idle = false);
       if (!more) return null;
     }
   }
@@ -211,7 +217,14 @@ export class Connection implements Expirable, InputBuffer {
       if (!body.done) await this.#linger();
       return false;
     }
-    return body.done || await body.discard(this.site.limits.maxDiscardBytes);
+    if (body.done) return true;
+    try {
+      return await body.discard(this.site.limits.maxDiscardBytes);
+    } catch (e) {
+      // A body that ends early or badly after the answer only ends the connection.
+      if (e instanceof HttpError || isDisconnect(e) || e instanceof TimedOut) return false;
+      throw e;
+    }
   }
 
   /** Answers an error that ends the connection (bad head, bad framing). */
@@ -229,11 +242,11 @@ export class Connection implements Expirable, InputBuffer {
     return false;
   }
 
-  /** Reads more bytes into the buffer within `timeout` ms; false when the client closed. */
-  async #fill(timeout: number, wait: Wait): Promise<boolean> {
+  /** Reads more bytes into the buffer by `deadline` (ms since the epoch); false when the client closed. */
+  async #fill(deadline: number, wait: Wait): Promise<boolean> {
     if (this.#inflight === null) this.#makeRoom();
     this.#wait = wait;
-    this.deadline = Date.now() + timeout;
+    this.deadline = deadline;
     try {
       return (await this.#readMore()) !== null;
     } catch (e) {
@@ -301,7 +314,8 @@ export class Connection implements Expirable, InputBuffer {
       this.buf = new Uint8Array(BODY_BUFFER);
       this.start = this.end = 0;
     }
-    return this.#fill(this.#server.timeouts.clientBody, "body");
+    // client_body_timeout is the longest wait between two reads, as in nginx.
+    return this.#fill(Date.now() + this.#server.timeouts.clientBody, "body");
   }
 
   /** Writes all bytes, each write within the send timeout. */

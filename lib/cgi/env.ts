@@ -27,6 +27,8 @@ export interface CgiEnvInput {
   remote: CgiAddress;
   /** The body's length in bytes; 0 or null when there is no body. */
   contentLength: number | null;
+  /** The request's session where `session on` applies: SESSION_ID and SESSION_FILE. */
+  session?: { id: string; file: string };
 }
 
 /** The search path a script gets: nothing is taken from the server's own environment. */
@@ -76,6 +78,11 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
   if (input.pathInfo !== "") {
     env.PATH_INFO = input.pathInfo;
     env.PATH_TRANSLATED = trimSlash(input.documentRoot) + input.pathInfo;
+  }
+  // The session's id and the JSON file holding its data (not RFC 3875: this server's own).
+  if (input.session !== undefined) {
+    env.SESSION_ID = input.session.id;
+    env.SESSION_FILE = input.session.file;
   }
   // CONTENT_LENGTH only when a body is attached (RFC 3875 §4.1.2).
   if (input.contentLength !== null && input.contentLength > 0) {

@@ -23,6 +23,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   cgiMaxProcesses: 64,
 };
 
+/** Sessions: kept in memory, idle for 30 minutes at most, 10000 at most. */
+export const DEFAULT_SESSION_STORE: string | null = null;
+export const DEFAULT_SESSION_TIMEOUT = 30 * 60_000;
+export const DEFAULT_SESSION_MAX = 10_000;
+
 /** Where access logs go unless `access_log` says otherwise. */
 export const DEFAULT_ACCESS_LOG = "stdout";
 
@@ -38,5 +43,6 @@ export function defaultSettings(configDir: string): HttpSettings {
     uploadStore: null,
     cgi: new Map(),
     cgiTimeout: 30_000,
+    session: false,
   };
 }

@@ -105,6 +105,21 @@ function http(
   return { name, contexts: ["server", "location"], arity, repeatable, block: false, apply };
 }
 
+/** A server-only directive with one argument. */
+function serverOnly(
+  name: string,
+  apply: (scope: Scope, value: string, env: DirectiveEnv) => void,
+): SimpleDirective {
+  return {
+    name,
+    contexts: ["server"],
+    arity: [1, 1],
+    repeatable: false,
+    block: false,
+    apply: (scope, [value = ""], env) => apply(scope, value, env),
+  };
+}
+
 /** `client_header_timeout 60s;` and friends: server only. */
 function timeout(name: string, field: keyof Timeouts): SimpleDirective {
   return {
@@ -334,6 +349,27 @@ const LIST: Directive[] = [
       throw env.error('"cgi_timeout" directive invalid value');
     }
     settingsOf(scope).cgiTimeout = ms;
+  }),
+  http("session", [1, 1], (scope, [value = ""], env) => {
+    const flag = value.toLowerCase();
+    if (flag !== "on" && flag !== "off") {
+      throw env.error(`invalid value "${value}" in "session" directive, it must be "on" or "off"`);
+    }
+    settingsOf(scope).session = flag === "on";
+  }),
+  serverOnly("session_store", (scope, value, env) => {
+    // `memory` (the default) or a directory, relative to the config.
+    serverOf(scope).sessionStore = value === "memory" ? null : resolve(env.dir, value);
+  }),
+  serverOnly("session_timeout", (scope, value, env) => {
+    const ms = parseTime(value);
+    if (ms === null || ms === 0) throw env.error('"session_timeout" directive invalid value');
+    serverOf(scope).sessionTimeout = ms;
+  }),
+  serverOnly("session_max", (scope, value, env) => {
+    const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
+    if (n === 0) throw env.error(`invalid value "${value}" in "session_max" directive`);
+    serverOf(scope).sessionMax = n;
   }),
   http("upload_store", [1, 1], (scope, [dir = ""], env) => {
     settingsOf(scope).uploadStore = dir === "off" ? null : resolve(env.dir, dir);

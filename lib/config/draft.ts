@@ -29,6 +29,12 @@ export interface ServerDraft {
   /** undefined: inherit from the main context; null: `access_log off`. */
   accessLog?: string | null;
   return: ReturnDirective | null;
+  /** `session_store`: a directory, or null for memory. */
+  sessionStore?: string | null;
+  /** `session_timeout` in milliseconds. */
+  sessionTimeout?: number;
+  /** `session_max`. */
+  sessionMax?: number;
   pos: SourcePos;
 }
 

@@ -4,6 +4,9 @@ import {
   DEFAULT_ACCESS_LOG,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
+  DEFAULT_SESSION_MAX,
+  DEFAULT_SESSION_STORE,
+  DEFAULT_SESSION_TIMEOUT,
   DEFAULT_TIMEOUTS,
   defaultSettings,
 } from "./defaults.ts";
@@ -28,6 +31,7 @@ export function mergeSettings(parent: HttpSettings, child: Partial<HttpSettings>
     uploadStore: child.uploadStore === undefined ? parent.uploadStore : child.uploadStore,
     cgi: new Map(child.cgi ?? parent.cgi),
     cgiTimeout: child.cgiTimeout ?? parent.cgiTimeout,
+    session: child.session ?? parent.session,
   };
 }
 
@@ -80,6 +84,9 @@ function mergeServer(
     accessLog: draft.accessLog === undefined ? mainAccessLog : draft.accessLog,
     return: draft.return,
     limits,
+    sessionStore: draft.sessionStore === undefined ? DEFAULT_SESSION_STORE : draft.sessionStore,
+    sessionTimeout: draft.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT,
+    sessionMax: draft.sessionMax ?? DEFAULT_SESSION_MAX,
     pos: draft.pos,
   };
 }

@@ -37,6 +37,8 @@ export interface HttpSettings {
   cgi: Map<string, string>;
   /** Milliseconds a CGI script may take to start answering, and between two pieces of output. */
   cgiTimeout: number;
+  /** `session on`: CGI scripts here get a server-side session (SESSION_ID, SESSION_FILE). */
+  session: boolean;
 }
 
 export interface LocationConfig extends HttpSettings {
@@ -70,6 +72,12 @@ export interface ServerConfig extends HttpSettings {
   return: ReturnDirective | null;
   /** The configuration's limits (one object shared by every server). */
   limits: Limits;
+  /** Absolute directory sessions persist in (`session_store dir`), or null to keep them in memory. */
+  sessionStore: string | null;
+  /** Idle timeout of a session in milliseconds (`session_timeout`, default 30 minutes). */
+  sessionTimeout: number;
+  /** Most sessions kept at once; past it the least recently used is evicted (`session_max`). */
+  sessionMax: number;
   pos: SourcePos;
 }
 

@@ -7,6 +7,8 @@ import { HttpError } from "../http/errors.ts";
 import type { BodyReader } from "../http/request.ts";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
+import type { CgiSession } from "../session/cgi_session.ts";
+import { sessionHubFor } from "../session/registry.ts";
 import type { Handler, RequestContext } from "./context.ts";
 
 export interface CgiHandlerOptions {
@@ -51,6 +53,14 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
     let body: BodyReader = ctx.body;
     let spool: SpooledBody | null = null;
     if (ctx.body.length === null) body = spool = await spoolBody(ctx.body);
+    // `session on`: the session is resolved (a new id for an unknown one) before the script runs.
+    let session: CgiSession | null = null;
+    try {
+      session = location.session ? await startSession(ctx, script.scriptName) : null;
+    } catch (e) {
+      spool?.close();
+      throw e;
+    }
     const env = buildCgiEnv({
       head: ctx.head,
       scriptName: script.scriptName,
@@ -62,6 +72,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
       local: ctx.local,
       remote: ctx.remote,
       contentLength: body.length,
+      session: session === null ? undefined : { id: session.id, file: session.file },
     });
     let run: CgiRun;
     try {
@@ -77,6 +88,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
       });
     } catch (e) {
       spool?.close();
+      await session?.abandon();
       // The script failed (502) or timed out (504): an error page. Body errors are the connection's.
       if (e instanceof HttpError && (e.status === 502 || e.status === 503 || e.status === 504)) {
         return { status: e.status, headers: [], body: null };
@@ -84,17 +96,36 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
       throw e;
     }
     if (spool !== null) run.finished.then(() => spool.close());
+    // Stored once the script has exited, even when the response is never written (client gone).
+    if (session !== null) run.finished.then(() => session.finish());
     // `Location: /path` without Status: the dispatcher serves that URI instead.
     if (run.internalRedirect !== undefined) {
       run.close();
       return { status: 200, headers: [], body: null, internalRedirect: run.internalRedirect };
     }
+    let headers = run.headers;
+    try {
+      // X-Session acted on and removed, the cookie added for a new id.
+      if (session !== null) headers = await session.respond(run.headers);
+    } catch (e) {
+      run.close();
+      throw e;
+    }
     return {
       status: run.status,
-      headers: run.headers,
+      headers,
       body: { kind: "stream", chunks: run.body, close: run.close },
     };
   };
+}
+
+/**
+ * The request's session, or null when the server has no sessions set up (no listener). A session
+ * in use by another script is waited for, at most the location's `cgi_timeout`.
+ */
+function startSession(ctx: RequestContext, scriptName: string): Promise<CgiSession> | null {
+  const hub = sessionHubFor(ctx.server);
+  return hub?.begin(ctx.head, scriptName, ctx.location.cgiTimeout) ?? null;
 }
 
 /** The CGI handler, with each location's `cgi_timeout`. */

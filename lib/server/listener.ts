@@ -2,6 +2,7 @@
 import { allCgiFinished, killAllCgi } from "../cgi/runner.ts";
 import type { Config, ListenAddress, ServerConfig } from "../config/types.ts";
 import { AccessLog } from "../log/access_log.ts";
+import { openSessions } from "../session/registry.ts";
 import { Connection } from "./connection.ts";
 import { type ConnectionLimits, DRIVER_DEFAULTS } from "./limits.ts";
 import type { Site } from "./site.ts";
@@ -79,13 +80,17 @@ export async function startServer(
   const limits: ConnectionLimits = { ...DRIVER_DEFAULTS, ...config.limits, ...options.limits };
   const accessLogs = await openLogs(config);
   const listeners: [Deno.TcpListener, Site][] = [];
+  let closeSessions = async () => {};
   try {
+    // Session stores and their file directories, for servers with `session on` somewhere.
+    closeSessions = await openSessions(config);
     for (const { addr, servers, byAddress } of bindings(config.servers)) {
       const listener = Deno.listen({ hostname: addr.host, port: addr.port, transport: "tcp" });
       listeners.push([listener, { servers, byAddress, limits, accessLogs }]);
     }
   } catch (e) {
     for (const [listener] of listeners) listener.close();
+    await closeSessions();
     for (const log of new Set(accessLogs.values())) await log.close();
     throw e;
   }
@@ -107,6 +112,7 @@ export async function startServer(
         // Deno.exit() does not wait for children: no script outlives the server.
         killAllCgi();
         await allCgiFinished();
+        await closeSessions();
         for (const log of new Set(accessLogs.values())) await log.close();
       })();
       return stopping;

@@ -35,6 +35,7 @@ function location(over: Partial<LocationConfig> = {}): LocationConfig {
     uploadStore: null,
     cgi: CGI,
     cgiTimeout: 30_000,
+    session: false,
     ...over,
   };
 }
@@ -46,6 +47,9 @@ function server(loc: LocationConfig): ServerConfig {
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: ["example.test"],
     limits: DEFAULT_LIMITS,
+    sessionStore: null,
+    sessionTimeout: 1_800_000,
+    sessionMax: 10_000,
     locations: [loc],
     timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
     accessLog: null,

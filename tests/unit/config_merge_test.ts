@@ -19,6 +19,7 @@ const PARENT: HttpSettings = {
   uploadStore: "/up",
   cgi: new Map([[".py", "/usr/bin/python3"]]),
   cgiTimeout: 30_000,
+  session: false,
 };
 
 Deno.test("mergeSettings() takes every unset field from the parent", () => {
@@ -36,6 +37,7 @@ Deno.test("mergeSettings() keeps every field the child sets", () => {
     uploadStore: null,
     cgi: new Map([[".pl", "/usr/bin/perl"]]),
     cgiTimeout: 5_000,
+    session: false,
   };
   assert.deepEqual(mergeSettings(PARENT, child), child);
 });
@@ -85,6 +87,7 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
     uploadStore: null,
     cgi: new Map(),
     cgiTimeout: 30_000,
+    session: false,
     path: "/",
     exact: false,
     alias: null,

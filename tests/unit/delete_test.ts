@@ -15,6 +15,7 @@ const SETTINGS = {
   uploadStore: null,
   cgi: new Map<string, string>(),
   cgiTimeout: 30_000,
+  session: false,
 };
 
 function locationFor(root: string, path = "/", alias: string | null = null): LocationConfig {
@@ -36,6 +37,9 @@ function del(location: LocationConfig, path: string, method = "DELETE"): Promise
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: [],
     limits: DEFAULT_LIMITS,
+    sessionStore: null,
+    sessionTimeout: 1_800_000,
+    sessionMax: 10_000,
     locations: [location],
     timeouts: { clientHeader: 1000, clientBody: 1000, keepalive: 1000, send: 1000 },
     accessLog: null,

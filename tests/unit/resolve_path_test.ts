@@ -71,6 +71,7 @@ function location(path: string, root: string, alias: string | null = null): Loca
     uploadStore: null,
     cgi: new Map(),
     cgiTimeout: 30_000,
+    session: false,
   };
 }
 

@@ -71,6 +71,7 @@ function context(root: string, target: string, options: RequestOptions = {}): Re
     uploadStore: null,
     cgi: new Map<string, string>(),
     cgiTimeout: 30_000,
+    session: false,
   };
   const location: LocationConfig = {
     ...settings,
@@ -86,6 +87,9 @@ function context(root: string, target: string, options: RequestOptions = {}): Re
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: [],
     limits: DEFAULT_LIMITS,
+    sessionStore: null,
+    sessionTimeout: 1_800_000,
+    sessionMax: 10_000,
     locations: [location],
     timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
     accessLog: null,

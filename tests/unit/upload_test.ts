@@ -59,6 +59,7 @@ const SETTINGS = {
   errorPages: new Map<number, string>(),
   cgi: new Map<string, string>(),
   cgiTimeout: 30_000,
+  session: false,
 };
 
 function locationFor(store: string | null, path = "/uploads/"): LocationConfig {
@@ -86,6 +87,9 @@ function contextFor(
     listen: [{ host: "127.0.0.1", port: 8080 }],
     serverNames: [],
     limits: DEFAULT_LIMITS,
+    sessionStore: null,
+    sessionTimeout: 1_800_000,
+    sessionMax: 10_000,
     locations: [location],
     timeouts: { clientHeader: 1000, clientBody: 1000, keepalive: 1000, send: 1000 },
     accessLog: null,

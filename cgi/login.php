@@ -1,0 +1,79 @@
+<?php
+// Sessions demo (PHP): a login form, then a greeting that counts your visits.
+//
+// The server (`session on;`) passes SESSION_ID and SESSION_FILE, a JSON file with the session's
+// data. This script reads it, changes the data, and writes it back atomically (a temporary file
+// in the same directory, renamed over it); the server stores it once the script has exited.
+// Demo account: demo / demo. The session is the same one the Python page uses.
+
+function load_session(): array
+{
+    $data = json_decode((string)file_get_contents(getenv('SESSION_FILE')), true);
+    return is_array($data) ? $data : [];
+}
+
+function save_session(array $data): void
+{
+    $path = getenv('SESSION_FILE');
+    $tmp = tempnam(dirname($path), 'tmp');
+    // (object): an empty array must still be written as {} (a JSON object), not [].
+    file_put_contents($tmp, json_encode((object)$data));
+    rename($tmp, $path);
+}
+
+function credentials_ok(string $user, string $password): bool
+{
+    // Digests compared in constant time; both checks run whatever the first gives.
+    $userOk = hash_equals(hash('sha256', 'demo'), hash('sha256', $user));
+    $passwordOk = hash_equals(hash('sha256', 'demo'), hash('sha256', $password));
+    return $userOk & $passwordOk;
+}
+
+function e(string $s): string
+{
+    return htmlspecialchars($s, ENT_QUOTES | ENT_HTML5, 'UTF-8');
+}
+
+$session = load_session();
+$error = '';
+if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST') {
+    if (credentials_ok((string)($_POST['user'] ?? ''), (string)($_POST['password'] ?? ''))) {
+        $session['user'] = 'demo';
+        $session['visits'] = 0;
+        save_session($session);
+        // A new id after a login: an id planted before it is worth nothing (session fixation).
+        header('X-Session: regenerate');
+        header('Location: /cgi-bin/login.php', true, 303);
+        exit;
+    }
+    $error = '<p class="status error">Wrong user name or password.</p>';
+}
+header('Content-Type: text/html; charset=utf-8');
+header('Cache-Control: no-store');
+if (isset($session['user'])) {
+    $session['visits'] = (int)($session['visits'] ?? 0) + 1;
+    save_session($session);
+}
+?>
+<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sessions demo (PHP)</title>
+<link rel="stylesheet" href="/css/site.css"></head>
+<body><main class="wrap">
+<h1>Sessions demo (PHP)</h1>
+<?php if (isset($session['user'])): ?>
+<p id="greeting">Hello, <strong><?= e((string)$session['user']) ?></strong>!</p>
+<p>Visits while logged in: <strong id="visits"><?= (int)$session['visits'] ?></strong>
+(reload to count; <a href="/cgi-bin/login.py">the Python page</a> shares the session).</p>
+<form method="post" action="/cgi-bin/logout.php"><button>Log out</button></form>
+<?php else: ?>
+<?= $error ?>
+<form method="post" action="/cgi-bin/login.php">
+<p><label>User <input name="user" autocomplete="username"></label></p>
+<p><label>Password <input name="password" type="password" autocomplete="current-password"></label></p>
+<p><button>Log in</button> (demo account: <code>demo</code> / <code>demo</code>)</p>
+</form>
+<?php endif; ?>
+<p><a href="/">Back home</a></p>
+</main></body>
+</html>

@@ -1,0 +1,102 @@
+/** A server block's sessions: its store, its private directory of session files, its cookie. */
+import type { ServerConfig } from "../config/types.ts";
+import { getHeaders } from "./_headers.ts";
+import type { RequestHead } from "../http/request.ts";
+import { CgiSession } from "./cgi_session.ts";
+import { DirStore } from "./dir_store.ts";
+import { MemoryStore } from "./memory_store.ts";
+import { type Release, SessionLocks } from "./_locks.ts";
+import { claimedSessionId, resolveSession, type SessionCookieOptions } from "./session.ts";
+import type { SessionStore, SessionStoreOptions } from "./store.ts";
+import { writeSessionFile } from "./session_file.ts";
+
+export interface SessionHubOptions {
+  /** How the cookie is written (name, Max-Age, Secure). */
+  cookie?: SessionCookieOptions;
+  /** Where problems with session files go; console.error when absent. */
+  log?: (line: string) => void;
+  /** Store options beyond the server's (a clock, the sweep interval), for tests. */
+  store?: Partial<SessionStoreOptions>;
+}
+
+/**
+ * Owns one store and one temporary directory (mode 0700) for the files scripts read and write.
+ * Made at start-up for a server that has `session on` somewhere, closed at shutdown.
+ */
+export class SessionHub {
+  /** Sessions being stored after their script: close() waits for them. */
+  readonly #pending = new Set<Promise<void>>();
+  /** One script at a time per session, so that none reads data another is about to change. */
+  readonly locks = new SessionLocks();
+
+  private constructor(
+    readonly store: SessionStore,
+    /** The private directory of per-request session files. */
+    readonly fileDir: string,
+    readonly cookie: SessionCookieOptions,
+    readonly log: (line: string) => void,
+  ) {}
+
+  /** Opens the server's store (`session_store` directory or memory) and its file directory. */
+  static async open(server: ServerConfig, options: SessionHubOptions = {}): Promise<SessionHub> {
+    const storeOptions: SessionStoreOptions = {
+      timeoutMs: server.sessionTimeout,
+      maxSessions: server.sessionMax,
+      ...options.store,
+    };
+    const store = server.sessionStore === null
+      ? new MemoryStore(storeOptions)
+      : await DirStore.open(server.sessionStore, storeOptions);
+    let fileDir: string;
+    try {
+      fileDir = await Deno.makeTempDir({ prefix: "webserv-sessions-" });
+      await Deno.chmod(fileDir, 0o700);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return new SessionHub(store, fileDir, options.cookie ?? {}, options.log ?? console.error);
+  }
+
+  /**
+   * Resolves the request's session (rotating an unknown id) and writes its data to a new file
+   * for the script. A session another script is using is waited for (until that script's data is
+   * stored, at most `maxWaitMs`): the follow-up of a redirect must see what the script stored, and
+   * two requests must not both add one to the same counter. `label` names the script in logs.
+   */
+  async begin(head: RequestHead, label: string, maxWaitMs = 30_000): Promise<CgiSession> {
+    const cookies = getHeaders(head, "cookie");
+    const claimed = claimedSessionId(cookies, this.cookie.name);
+    const held: Release[] = [];
+    try {
+      if (claimed !== null) held.push(await this.locks.acquire(claimed, maxWaitMs));
+      const resolved = await resolveSession(this.store, cookies, this.cookie.name);
+      if (resolved.id !== claimed) held.push(await this.locks.acquire(resolved.id, 0));
+      const text = JSON.stringify(resolved.data);
+      const file = await writeSessionFile(this.fileDir, text);
+      return new CgiSession(this, resolved, file, text, label, held);
+    } catch (e) {
+      for (const release of held) release();
+      throw e;
+    }
+  }
+
+  /** Keeps `work` (which never rejects) in view until it settles, for close(). */
+  track(work: Promise<void>): Promise<void> {
+    this.#pending.add(work);
+    work.finally(() => this.#pending.delete(work));
+    return work;
+  }
+
+  /**
+   * Waits for sessions being stored, closes the store and removes the file directory with
+   * whatever is left in it.
+   */
+  async close(): Promise<void> {
+    await Promise.all(this.#pending);
+    await this.store.close();
+    await Deno.remove(this.fileDir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+}

@@ -41,6 +41,10 @@ function defaultConfig(): string {
     : join(import.meta.dirname, "config", "default.conf");
 }
 
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: Args | string;
   try {
@@ -69,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     server = await startServer(config);
   } catch (e) {
-    console.error(`webserv: cannot listen: ${e instanceof Error ? e.message : e}`);
+    console.error(`webserv: cannot listen: ${describe(e)}`);
     return 1;
   }
   for (const addr of server.addrs) {
@@ -83,6 +87,15 @@ async function main(argv: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  // SIGHUP: read the configuration again; a broken one is reported and the old one kept.
+  Deno.addSignalListener("SIGHUP", async () => {
+    try {
+      await server.reload(await loadConfig(args.configFile));
+      console.error(`webserv: configuration ${args.configFile} reloaded`);
+    } catch (e) {
+      console.error(`webserv: reload failed, keeping the running configuration: ${describe(e)}`);
+    }
+  });
   await stopped.promise;
   return 0;
 }

@@ -11,6 +11,13 @@ import type { Site } from "./site.ts";
 export interface RunningServer {
   /** The bound address of each listener (port 0 in the config is resolved here). */
   readonly addrs: Deno.NetAddr[];
+  /**
+   * Serves a new configuration (SIGHUP): addresses still listed keep their sockets, new ones are
+   * bound, dropped ones closed; new connections get the new configuration, connections in
+   * progress finish their request with the old one and are then closed. Rejects, leaving the
+   * old configuration in place, when a new address cannot be bound.
+   */
+  reload(config: Config): Promise<void>;
   /** Stops accepting, lets requests in progress finish within the grace period, closes the rest. */
   shutdown(): Promise<void>;
 }
@@ -59,17 +66,96 @@ function bindings(servers: ServerConfig[]): Binding[] {
 async function openLogs(config: Config): Promise<Map<ServerConfig, AccessLog>> {
   const byTarget = new Map<string, AccessLog>();
   const logs = new Map<ServerConfig, AccessLog>();
-  for (const server of config.servers) {
-    const target = server.accessLog;
-    if (target === null) continue;
-    let log = byTarget.get(target);
-    if (log === undefined) {
-      log = await AccessLog.open(target);
-      byTarget.set(target, log);
+  try {
+    for (const server of config.servers) {
+      const target = server.accessLog;
+      if (target === null) continue;
+      let log = byTarget.get(target);
+      if (log === undefined) {
+        log = await AccessLog.open(target);
+        byTarget.set(target, log);
+      }
+      logs.set(server, log);
     }
-    logs.set(server, log);
+  } catch (e) {
+    for (const log of byTarget.values()) await log.close();
+    throw e;
   }
   return logs;
+}
+
+/** What one configuration holds open; released once its last connection has ended. */
+class Generation {
+  /** This configuration's connections. */
+  readonly connections = new Set<Connection>();
+
+  private constructor(
+    /** Every open connection, of this configuration and older ones (for worker_connections). */
+    readonly all: Set<Connection>,
+    readonly config: Config,
+    readonly limits: ConnectionLimits,
+    readonly accessLogs: Map<ServerConfig, AccessLog>,
+    readonly closeSessions: () => Promise<void>,
+  ) {}
+
+  static async open(
+    all: Set<Connection>,
+    config: Config,
+    options: StartOptions,
+    previous?: Config,
+  ): Promise<Generation> {
+    const limits: ConnectionLimits = { ...DRIVER_DEFAULTS, ...config.limits, ...options.limits };
+    const accessLogs = await openLogs(config);
+    try {
+      // Session stores and their file directories, for servers with `session on` somewhere.
+      const closeSessions = await openSessions(config, {}, previous);
+      return new Generation(all, config, limits, accessLogs, closeSessions);
+    } catch (e) {
+      for (const log of new Set(accessLogs.values())) await log.close();
+      throw e;
+    }
+  }
+
+  site(binding: Binding): Site {
+    const { servers, byAddress } = binding;
+    return { servers, byAddress, limits: this.limits, accessLogs: this.accessLogs };
+  }
+
+  /** Lets the connections finish (closing them after their response) within the grace period. */
+  async drain(): Promise<void> {
+    for (const conn of this.connections) conn.drain();
+    const grace = setTimeout(() => {
+      for (const conn of this.connections) conn.abort();
+    }, this.limits.shutdownGraceMs);
+    while (this.connections.size > 0) {
+      await Promise.all([...this.connections].map((c) => c.finished));
+    }
+    clearTimeout(grace);
+  }
+
+  /**
+   * Drains, waits for scripts still running (their sessions are stored when they exit), then
+   * releases the access logs and session stores.
+   */
+  async retire(): Promise<void> {
+    await this.drain();
+    await allCgiFinished();
+    await this.closeSessions();
+    for (const log of new Set(this.accessLogs.values())) await log.close();
+  }
+}
+
+/** A bound socket; its site (and generation) is swapped by a reload. */
+interface Socket {
+  key: string;
+  listener: Deno.TcpListener;
+  site: Site;
+  generation: Generation;
+  loop: Promise<void>;
+}
+
+function bindingKey(addr: ListenAddress): string {
+  return `${addr.host}:${addr.port}`;
 }
 
 /** Binds every address (failing as a whole if one cannot be bound) and starts serving. */
@@ -77,47 +163,100 @@ export async function startServer(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const limits: ConnectionLimits = { ...DRIVER_DEFAULTS, ...config.limits, ...options.limits };
-  const accessLogs = await openLogs(config);
-  const listeners: [Deno.TcpListener, Site][] = [];
-  let closeSessions = async () => {};
+  const all = new Set<Connection>();
+  let generation = await Generation.open(all, config, options);
+  let sockets: Socket[] = [];
   try {
-    // Session stores and their file directories, for servers with `session on` somewhere.
-    closeSessions = await openSessions(config);
-    for (const { addr, servers, byAddress } of bindings(config.servers)) {
-      const listener = Deno.listen({ hostname: addr.host, port: addr.port, transport: "tcp" });
-      listeners.push([listener, { servers, byAddress, limits, accessLogs }]);
-    }
+    sockets = bind(bindings(config.servers), new Map(), generation);
   } catch (e) {
-    for (const [listener] of listeners) listener.close();
-    await closeSessions();
-    for (const log of new Set(accessLogs.values())) await log.close();
+    await generation.retire();
     throw e;
   }
-  const connections = new Set<Connection>();
-  const loops = listeners.map(([listener, site]) => acceptLoop(listener, site, connections));
   let stopping: Promise<void> | null = null;
-  return {
-    addrs: listeners.map(([l]) => l.addr),
+  let reloading: Promise<void> = Promise.resolve();
+  const server: RunningServer = {
+    get addrs() {
+      return sockets.map((s) => s.listener.addr);
+    },
+    reload(next) {
+      reloading = reloading.then(async () => {
+        if (stopping !== null) return;
+        const fresh = await Generation.open(all, next, options, generation.config);
+        // An address stays bound whether the new config names it as before or by its port.
+        const kept = new Map<string, Socket>();
+        for (const socket of sockets) {
+          kept.set(socket.key, socket);
+          kept.set(
+            bindingKey({ host: socket.listener.addr.hostname, port: socket.listener.addr.port }),
+            socket,
+          );
+        }
+        let updated: Socket[];
+        try {
+          updated = bind(bindings(next.servers), kept, fresh);
+        } catch (e) {
+          await fresh.retire();
+          throw e;
+        }
+        const old = generation;
+        for (const socket of sockets) {
+          if (!updated.includes(socket)) socket.listener.close();
+        }
+        sockets = updated;
+        generation = fresh;
+        await old.retire();
+      });
+      return reloading;
+    },
     shutdown() {
       stopping ??= (async () => {
-        for (const [listener] of listeners) listener.close();
-        await Promise.all(loops);
-        for (const conn of connections) conn.drain();
-        const grace = setTimeout(() => {
-          for (const conn of connections) conn.abort();
-        }, limits.shutdownGraceMs);
-        while (connections.size > 0) await Promise.all([...connections].map((c) => c.finished));
-        clearTimeout(grace);
+        await reloading.catch(() => {});
+        for (const socket of sockets) socket.listener.close();
+        await Promise.all(sockets.map((s) => s.loop));
+        await generation.drain();
         // Deno.exit() does not wait for children: no script outlives the server.
         killAllCgi();
-        await allCgiFinished();
-        await closeSessions();
-        for (const log of new Set(accessLogs.values())) await log.close();
+        await generation.retire();
       })();
       return stopping;
     },
   };
+  return server;
+}
+
+/**
+ * Gives each binding a socket: one of `kept` for an address already bound (its new site takes
+ * effect for the next connection), else a new one. All or nothing: a failure closes the new ones.
+ */
+function bind(wanted: Binding[], kept: Map<string, Socket>, generation: Generation): Socket[] {
+  const made: Socket[] = [];
+  const reused: [Socket, Site, string][] = [];
+  try {
+    for (const binding of wanted) {
+      const key = bindingKey(binding.addr);
+      const site = generation.site(binding);
+      const socket = kept.get(key);
+      if (socket !== undefined) {
+        reused.push([socket, site, key]);
+        continue;
+      }
+      const { host: hostname, port } = binding.addr;
+      const listener = Deno.listen({ hostname, port, transport: "tcp" });
+      made.push({ key, listener, site, generation, loop: Promise.resolve() });
+    }
+  } catch (e) {
+    for (const socket of made) socket.listener.close();
+    throw e;
+  }
+  // Only now that every address is bound does anything change.
+  for (const [socket, site, key] of reused) {
+    socket.key = key;
+    socket.site = site;
+    socket.generation = generation;
+  }
+  for (const socket of made) socket.loop = acceptLoop(socket);
+  const sockets = [...reused.map(([socket]) => socket), ...made];
+  return wanted.map((b) => sockets.find((s) => s.key === bindingKey(b.addr))!);
 }
 
 const BUSY = new TextEncoder().encode(
@@ -140,15 +279,11 @@ async function refuse(conn: Deno.TcpConn): Promise<void> {
  * Accepts until the listener closes. Running out of descriptors must not end it (a `for await`
  * over the listener would): back off and try again.
  */
-async function acceptLoop(
-  listener: Deno.TcpListener,
-  site: Site,
-  connections: Set<Connection>,
-): Promise<void> {
+async function acceptLoop(socket: Socket): Promise<void> {
   for (;;) {
     let conn: Deno.TcpConn;
     try {
-      conn = await listener.accept();
+      conn = await socket.listener.accept();
     } catch (e) {
       if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return;
       const code = (e as { code?: string }).code;
@@ -156,12 +291,17 @@ async function acceptLoop(
       await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS));
       continue;
     }
-    if (connections.size >= site.limits.workerConnections) {
+    const { site, generation } = socket;
+    if (generation.all.size >= site.limits.workerConnections) {
       refuse(conn);
       continue;
     }
     const connection = new Connection(conn, site);
-    connections.add(connection);
-    connection.finished = connection.serve().finally(() => connections.delete(connection));
+    generation.connections.add(connection);
+    generation.all.add(connection);
+    connection.finished = connection.serve().finally(() => {
+      generation.connections.delete(connection);
+      generation.all.delete(connection);
+    });
   }
 }

@@ -10,7 +10,8 @@ export interface BenchRow {
   note: string | null;
 }
 
-function errorsOf(results: (WrkResult | null)[]): string {
+/** The errors of some runs summed up ("non-2xx 3, read 1"), or "0". */
+export function errorsOf(results: (WrkResult | null)[]): string {
   let non2xx = 0;
   const socket = { connect: 0, read: 0, write: 0, timeout: 0 };
   for (const r of results) {

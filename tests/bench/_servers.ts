@@ -29,7 +29,7 @@ export interface Contender {
 }
 
 /** Waits until `probe` answers 200, failing early (with `why()`) if the server exits first. */
-async function ready(child: Deno.ChildProcess, url: string, why: () => Promise<string>) {
+export async function ready(child: Deno.ChildProcess, url: string, why: () => Promise<string>) {
   const exited = child.status.then(async (s) => {
     throw new Error(`Server exited with code "${s.code}" before answering: "${await why()}"`);
   });
@@ -43,7 +43,7 @@ async function ready(child: Deno.ChildProcess, url: string, why: () => Promise<s
 }
 
 /** Spawns `pin + cmd`, waits for its listening line and an answer; kills it on failure. */
-async function spawnListening(
+export async function spawnListening(
   name: string,
   pin: string[],
   cmd: string[],
@@ -62,8 +62,8 @@ async function spawnListening(
   }
 }
 
-/** A port nobody uses right now, for nginx and its config file (bind, read, close). */
-function freePort(): number {
+/** A port nobody uses right now, for nginx's or lighttpd's config file (bind, read, close). */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();

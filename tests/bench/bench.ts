@@ -2,9 +2,13 @@
  * `deno task bench`: webserv against a `Deno.serve` file server, Node's http and nginx, one at a
  * time, each pinned to CPU 0 with wrk on CPU 1. Loads a 1 KiB file (50 connections) and a 100 MB
  * file (4 connections), prints a markdown table, webserv's ratios to Deno.serve and nginx, and
- * webserv's memory. Options: `--duration N` (seconds per run, default 5; or BENCH_DURATION).
+ * webserv's memory. Then a trivial Python and PHP CGI script served by webserv and by lighttpd's
+ * mod_cgi (8 connections), in a second table with webserv's ratios to lighttpd. Options:
+ * `--duration N` (seconds per run, default 5; or BENCH_DURATION).
  */
 import { join } from "node:path";
+import { CGI_LANGUAGES, runCgiBench } from "./_cgi_bench.ts";
+import { formatCgiRatios, formatCgiTable } from "./_cgi_report.ts";
 import { isInstalled, killAll, killGroup, readRss } from "./_child.ts";
 import { type BenchRow, formatRatios, formatTable } from "./_report.ts";
 import { available, CONTENDERS } from "./_servers.ts";
@@ -15,6 +19,8 @@ const LARGE = "100m.bin";
 const LARGE_SIZE = 100_000_000;
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
+/** wrk's connections for a CGI script: each request starts an interpreter. */
+const CGI_CONNECTIONS = 8;
 
 /** Seconds per wrk run from `--duration N`, `--duration=N` or BENCH_DURATION. */
 function parseDuration(args: string[]): number {
@@ -125,7 +131,22 @@ async function main(): Promise<number> {
           `peak ${rss.peakMiB.toFixed(1)} MiB`,
       );
     }
-    return rows.some((r) => r.note?.startsWith("failed")) ? 1 : 0;
+    const cgiRows = await runCgiBench({
+      tmp,
+      pin: pin(SERVER_CPU),
+      cpu: pinned ? CLIENT_CPU : null,
+      durationSec: duration,
+      connections: CGI_CONNECTIONS,
+    });
+    if (cgiRows.length === 0) {
+      console.log("\nCGI: skipped, neither python3 nor php-cgi is installed");
+    } else {
+      console.log(`\nCGI, wrk -c${CGI_CONNECTIONS} -d${duration}s on a script printing "hello":\n`);
+      console.log(formatCgiTable(cgiRows, CGI_LANGUAGES));
+      console.log(`\n${formatCgiRatios(cgiRows, "lighttpd", CGI_LANGUAGES)}`);
+    }
+    const failed = [...rows, ...cgiRows].some((r) => r.note?.startsWith("failed"));
+    return failed ? 1 : 0;
   } finally {
     Deno.removeSignalListener("SIGINT", interrupt);
     Deno.removeSignalListener("SIGTERM", interrupt);

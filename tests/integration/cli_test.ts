@@ -91,3 +91,63 @@ Deno.test("webserv serves until SIGTERM, then finishes and exits 0", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SIGHUP reloads the config file, and keeps the old one when the new one is broken", async () => {
+  const dir = await Deno.makeTempDir();
+  const conf = join(dir, "t.conf");
+  for (const site of ["a", "b"]) {
+    await Deno.mkdir(join(dir, site));
+    await Deno.writeTextFile(join(dir, site, "index.html"), `site ${site}\n`);
+  }
+  await Deno.writeTextFile(conf, "access_log off;\nserver { listen 127.0.0.1:0; root a; }\n");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, conf],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  // Bounded: a server that never says what we wait for fails the test instead of hanging it.
+  const bound = setTimeout(() => reader.cancel(), 20_000);
+  let text = "";
+  /** Reads stderr until `pattern` matches what came since the last call. */
+  const waitFor = async (pattern: RegExp): Promise<RegExpExecArray> => {
+    for (;;) {
+      const m = pattern.exec(text);
+      if (m !== null) {
+        text = text.slice(m.index + m[0].length);
+        return m;
+      }
+      const { value, done } = await reader.read();
+      assert.ok(!done, `server exited: ${text}`);
+      text += value;
+    }
+  };
+  try {
+    const port = (await waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)\//))[1]!;
+    const get = async () => await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    assert.equal(await get(), "site a\n");
+    await Deno.writeTextFile(conf, `server { listen 127.0.0.1:${port}; root b; lisen 1; }\n`);
+    child.kill("SIGHUP");
+    await waitFor(/reload failed, keeping the running configuration: .*unknown directive "lisen"/);
+    assert.equal(await get(), "site a\n");
+    await Deno.writeTextFile(
+      conf,
+      `access_log off;\nserver { listen 127.0.0.1:${port}; root b; }\n`,
+    );
+    child.kill("SIGHUP");
+    await waitFor(/configuration .* reloaded/);
+    assert.equal(await get(), "site b\n");
+    child.kill("SIGTERM");
+    while (!(await reader.read()).done);
+    assert.equal((await child.status).code, 0);
+  } finally {
+    clearTimeout(bound);
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // exited
+    }
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,6 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parseConfig } from "../../lib/config/load.ts";
 import { startTestServer, type TestServer } from "./_server.ts";
 
 const EXAMPLES = join(import.meta.dirname!, "..", "..", "cgi");
@@ -377,4 +378,16 @@ Deno.test({
   async fn() {
     await withServer((s) => demoFlow(s, "/cgi-bin/login.php", "/cgi-bin/logout.php"));
   },
+});
+
+Deno.test("a reload keeps in-memory sessions of an unchanged server", async () => {
+  await withServer(async (s) => {
+    const first = await request(`${s.base}/s/counter.py`);
+    const id = first.issued!;
+    // The same file read again: the same address (its socket is kept) and session settings.
+    await s.server.reload(parseConfig(config(""), join(s.dir, "test.conf")));
+    const res = await request(`${s.base}/s/counter.py`, { cookie: `WSSESSID=${id}` });
+    assert.deepEqual(counted(res.text), [2, id]);
+    assert.equal(res.issued, null);
+  });
 });

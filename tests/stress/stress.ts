@@ -7,6 +7,9 @@
  *
  * Options: `--duration N` (seconds per siege run, default 10; or STRESS_DURATION), `--users N`
  * (siege users, default 100; or STRESS_USERS). wrk runs for half the duration (at least 3 s).
+ * `--soak N` (or STRESS_SOAK) runs rounds of `wrk -c200` on the static page and siege on the mixed
+ * list instead, `--duration` seconds each (default 5), for N minutes, printing the server's RSS
+ * after each round; exits 1 when the RSS after the last round is over 20 % above the first's.
  */
 import { join, resolve } from "node:path";
 import {
@@ -17,42 +20,18 @@ import {
   spawnGroup,
   waitForListening,
 } from "../bench/_child.ts";
-import { runWrk, type WrkResult } from "../bench/_wrk.ts";
-import { runSiege, type SiegeResult } from "./_siege.ts";
+import { runWrk } from "../bench/_wrk.ts";
+import { parseStressArgs, type StressOptions } from "./_args.ts";
+import { formatRow, problems, type Row } from "./_rows.ts";
+import { runSiege } from "./_siege.ts";
+import { soak } from "./_soak.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");
 const CGI_SCRIPTS = join(REPO, "tests", "testdata", "cgi");
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
 const WRK_CONNECTIONS = 1000;
-
-interface Options {
-  durationSec: number;
-  users: number;
-}
-
-/** `--duration N`, `--users N` (also `--name=N`), with STRESS_DURATION / STRESS_USERS defaults. */
-function parseArgs(args: string[]): Options {
-  const values: Record<string, string> = {
-    duration: Deno.env.get("STRESS_DURATION") ?? "10",
-    users: Deno.env.get("STRESS_USERS") ?? "100",
-  };
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--(duration|users)(?:=(.*))?$/.exec(args[i]!);
-    if (m === null) {
-      throw new Error(
-        `Unknown argument "${args[i]}" (usage: stress.ts [--duration S] [--users N])`,
-      );
-    }
-    values[m[1]!] = m[2] ?? args[++i] ?? "";
-  }
-  const number = (name: string) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`Invalid ${name} "${values[name]}"`);
-    return n;
-  };
-  return { durationSec: number("duration"), users: number("users") };
-}
+const SOAK_WRK_CONNECTIONS = 200;
 
 /** The site, the scripts and the config; returns the config's path. */
 async function writeSite(tmp: string, users: number): Promise<string> {
@@ -124,61 +103,10 @@ async function openFileLimit(pid: number): Promise<number | null> {
   return m === null ? null : Number(m[1]);
 }
 
-interface Row {
-  name: string;
-  siege?: SiegeResult;
-  wrk?: WrkResult;
-  failure?: string;
-}
-
-/** Problems a row shows; none means it passed. */
-function problems(row: Row): string[] {
-  const out: string[] = [];
-  if (row.failure !== undefined) out.push(row.failure);
-  if (row.siege !== undefined) {
-    const s = row.siege;
-    if (s.availability < 100) out.push(`availability ${s.availability} %`);
-    if (s.failedTransactions > 0) out.push(`${s.failedTransactions} failed transactions`);
-    if (s.errors.length > 0) out.push(`${s.errors.length} siege errors`);
-    if (s.transactions === 0) out.push("no transactions");
-  }
-  if (row.wrk !== undefined) {
-    const e = row.wrk.socketErrors;
-    const sum = e.connect + e.read + e.write + e.timeout;
-    if (sum > 0) {
-      out.push(
-        `socket errors: connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}`,
-      );
-    }
-    if (row.wrk.non2xx > 0) out.push(`${row.wrk.non2xx} non-2xx/3xx responses`);
-  }
-  return out;
-}
-
-function formatRow(row: Row): string {
-  const verdict = problems(row);
-  const status = verdict.length === 0 ? "ok" : `FAIL: ${verdict.join("; ")}`;
-  if (row.siege !== undefined) {
-    const s = row.siege;
-    return `${row.name.padEnd(26)} availability ${s.availability.toFixed(2).padStart(6)} %  ` +
-      `transactions ${String(s.transactions).padStart(8)}  failed ${s.failedTransactions}  ` +
-      `errors ${s.errors.length}  ${s.transactionRate.toFixed(0)}/s  ` +
-      `longest ${s.longestTransaction.toFixed(2)} s  ${status}`;
-  }
-  if (row.wrk !== undefined) {
-    const w = row.wrk;
-    const e = w.socketErrors;
-    return `${row.name.padEnd(26)} ${w.requestsPerSec.toFixed(0)} req/s  non-2xx ${w.non2xx}  ` +
-      `socket errors connect ${e.connect} read ${e.read} write ${e.write} timeout ${e.timeout}  ` +
-      `p99 ${w.latencyMs.get("99%")?.toFixed(1) ?? "?"} ms  ${status}`;
-  }
-  return `${row.name.padEnd(26)} ${status}`;
-}
-
 async function main(): Promise<number> {
-  let options: Options;
+  let options: StressOptions;
   try {
-    options = parseArgs(Deno.args);
+    options = parseStressArgs(Deno.args);
   } catch (e) {
     console.error((e as Error).message);
     return 2;
@@ -221,6 +149,27 @@ async function main(): Promise<number> {
       console.error(`stress: the server may open only ${nofile} files: raise "ulimit -n"`);
     }
     const rssBefore = await readRss(server.pid);
+    if (options.soakMinutes !== null) {
+      console.error(
+        `stress: soak, RSS before ${rssBefore?.rssMiB.toFixed(1) ?? "?"} MiB; ` +
+          `server on CPU ${pinned ? SERVER_CPU : "any"}, load on CPU ${clientCpu ?? "any"}`,
+      );
+      const code = await soak({
+        minutes: options.soakMinutes,
+        durationSec: options.durationSec,
+        users: options.users,
+        wrkConnections: SOAK_WRK_CONNECTIONS,
+        staticUrl: `${base}/index.html`,
+        urlFile: urls,
+        cpu: clientCpu,
+        tmp,
+        serverPid: server.pid,
+        serverExited: () => Promise.race([server.status.then(() => true), Promise.resolve(false)]),
+        serverLog: stderr,
+      });
+      await killGroup(server);
+      return code;
+    }
     const wrkSec = Math.max(3, Math.floor(options.durationSec / 2));
     console.error(
       `stress: siege ${options.users} users × ${options.durationSec} s per run, ` +

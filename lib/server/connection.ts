@@ -6,6 +6,8 @@ import type { ServerConfig } from "../config/types.ts";
 import { HttpError } from "../http/errors.ts";
 import { bodyFraming } from "../http/framing.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
+import { requestHost } from "../http/request_host.ts";
+import { wantsKeepAlive } from "../http/keep_alive.ts";
 import type { Response } from "../http/response.ts";
 import { parseRequestHead } from "../http/request_parser.ts";
 import { errorResponse } from "../handlers/error_page.ts";
@@ -396,37 +398,4 @@ export class Connection implements Expirable, InputBuffer {
       userAgent: head === null ? "" : getHeader(head, "user-agent") ?? "",
     });
   }
-}
-
-/** HTTP/1.1 stays open unless "Connection: close"; HTTP/1.0 only with "Connection: keep-alive". */
-function wantsKeepAlive(head: RequestHead): boolean {
-  let close = false;
-  let keep = false;
-  for (const [name, value] of head.headers) {
-    if (name !== "connection") continue;
-    for (const token of value.toLowerCase().split(",")) {
-      const t = token.trim();
-      if (t === "close") close = true;
-      else if (t === "keep-alive") keep = true;
-    }
-  }
-  return !close && (head.minor >= 1 || keep);
-}
-
-/** Host from an absolute-form target or the Host header, lower-case, port removed; null if invalid. */
-function requestHost(head: RequestHead): string | null {
-  let host: string | undefined;
-  let hosts = 0;
-  for (const [name] of head.headers) if (name === "host") hosts++;
-  // More than one Host field line: 400 (RFC 9112 §3.2).
-  if (hosts > 1) return null;
-  const absolute = /^https?:\/\/([^/?#]*)/i.exec(head.target);
-  if (absolute !== null) host = absolute[1];
-  else host = getHeader(head, "host");
-  if (host === undefined) return head.minor >= 1 ? null : "";
-  // A name, an IPv4 address or a bracketed IPv6 address, then an optional port.
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s/\\:@[\]]*)(?::\d*)?$/.exec(host);
-  if (m === null) return null;
-  const name = m[1]!.toLowerCase();
-  return name.endsWith(".") ? name.slice(0, -1) : name;
 }

@@ -1,11 +1,12 @@
 /** Starts a listener per distinct address in the config and runs their accept loops. */
-import { allCgiFinished, killAllCgi } from "../cgi/runner.ts";
-import type { Config, ListenAddress, ServerConfig } from "../config/types.ts";
-import { AccessLog } from "../log/access_log.ts";
-import { openSessions } from "../session/registry.ts";
+import { killAllCgi } from "../cgi/runner.ts";
+import type { Config } from "../config/types.ts";
+import { type Binding, bindingKey, bindings } from "./bindings.ts";
 import { Connection } from "./connection.ts";
-import { type ConnectionLimits, DRIVER_DEFAULTS } from "./limits.ts";
+import { Generation, type StartOptions } from "./generation.ts";
 import type { Site } from "./site.ts";
+
+export type { StartOptions };
 
 /** A started server. */
 export interface RunningServer {
@@ -22,128 +23,7 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-export interface StartOptions {
-  limits?: Partial<ConnectionLimits>;
-}
-
 const BACKOFF_MS = 50;
-
-const WILDCARDS = new Set(["0.0.0.0", "::"]);
-
-/** One socket to bind and the servers it serves. */
-interface Binding {
-  addr: ListenAddress;
-  servers: ServerConfig[];
-  byAddress: Map<string, ServerConfig[]>;
-}
-
-/**
- * Groups servers by listen address (the first server of a group is its default). As in nginx, a
- * wildcard address takes in the specific addresses with the same port: only the wildcard is bound
- * and the connection's local address picks the group.
- */
-function bindings(servers: ServerConfig[]): Binding[] {
-  const groups = new Map<string, Binding>();
-  for (const server of servers) {
-    for (const addr of server.listen) {
-      const key = `${addr.host}:${addr.port}`;
-      const group = groups.get(key);
-      if (group === undefined) groups.set(key, { addr, servers: [server], byAddress: new Map() });
-      else if (!group.servers.includes(server)) group.servers.push(server);
-    }
-  }
-  for (const [key, group] of groups) {
-    const { host, port } = group.addr;
-    if (WILDCARDS.has(host) || port === 0) continue;
-    const wildcard = [...WILDCARDS].map((w) => groups.get(`${w}:${port}`)).find((g) => g);
-    if (wildcard === undefined) continue;
-    wildcard.byAddress.set(host, group.servers);
-    groups.delete(key);
-  }
-  return [...groups.values()];
-}
-
-async function openLogs(config: Config): Promise<Map<ServerConfig, AccessLog>> {
-  const byTarget = new Map<string, AccessLog>();
-  const logs = new Map<ServerConfig, AccessLog>();
-  try {
-    for (const server of config.servers) {
-      const target = server.accessLog;
-      if (target === null) continue;
-      let log = byTarget.get(target);
-      if (log === undefined) {
-        log = await AccessLog.open(target);
-        byTarget.set(target, log);
-      }
-      logs.set(server, log);
-    }
-  } catch (e) {
-    for (const log of byTarget.values()) await log.close();
-    throw e;
-  }
-  return logs;
-}
-
-/** What one configuration holds open; released once its last connection has ended. */
-class Generation {
-  /** This configuration's connections. */
-  readonly connections = new Set<Connection>();
-
-  private constructor(
-    /** Every open connection, of this configuration and older ones (for worker_connections). */
-    readonly all: Set<Connection>,
-    readonly config: Config,
-    readonly limits: ConnectionLimits,
-    readonly accessLogs: Map<ServerConfig, AccessLog>,
-    readonly closeSessions: () => Promise<void>,
-  ) {}
-
-  static async open(
-    all: Set<Connection>,
-    config: Config,
-    options: StartOptions,
-    previous?: Config,
-  ): Promise<Generation> {
-    const limits: ConnectionLimits = { ...DRIVER_DEFAULTS, ...config.limits, ...options.limits };
-    const accessLogs = await openLogs(config);
-    try {
-      // Session stores and their file directories, for servers with `session on` somewhere.
-      const closeSessions = await openSessions(config, {}, previous);
-      return new Generation(all, config, limits, accessLogs, closeSessions);
-    } catch (e) {
-      for (const log of new Set(accessLogs.values())) await log.close();
-      throw e;
-    }
-  }
-
-  site(binding: Binding): Site {
-    const { servers, byAddress } = binding;
-    return { servers, byAddress, limits: this.limits, accessLogs: this.accessLogs };
-  }
-
-  /** Lets the connections finish (closing them after their response) within the grace period. */
-  async drain(): Promise<void> {
-    for (const conn of this.connections) conn.drain();
-    const grace = setTimeout(() => {
-      for (const conn of this.connections) conn.abort();
-    }, this.limits.shutdownGraceMs);
-    while (this.connections.size > 0) {
-      await Promise.all([...this.connections].map((c) => c.finished));
-    }
-    clearTimeout(grace);
-  }
-
-  /**
-   * Drains, waits for scripts still running (their sessions are stored when they exit), then
-   * releases the access logs and session stores.
-   */
-  async retire(): Promise<void> {
-    await this.drain();
-    await allCgiFinished();
-    await this.closeSessions();
-    for (const log of new Set(this.accessLogs.values())) await log.close();
-  }
-}
 
 /** A bound socket; its site (and generation) is swapped by a reload. */
 interface Socket {
@@ -152,10 +32,6 @@ interface Socket {
   site: Site;
   generation: Generation;
   loop: Promise<void>;
-}
-
-function bindingKey(addr: ListenAddress): string {
-  return `${addr.host}:${addr.port}`;
 }
 
 /** Binds every address (failing as a whole if one cannot be bound) and starts serving. */

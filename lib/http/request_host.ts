@@ -1,0 +1,20 @@
+/** The host a request is for. */
+import { getHeader, type RequestHead } from "./request.ts";
+
+/** Host from an absolute-form target or the Host header, lower-case, port removed; null if invalid. */
+export function requestHost(head: RequestHead): string | null {
+  let host: string | undefined;
+  let hosts = 0;
+  for (const [name] of head.headers) if (name === "host") hosts++;
+  // More than one Host field line: 400 (RFC 9112 §3.2).
+  if (hosts > 1) return null;
+  const absolute = /^https?:\/\/([^/?#]*)/i.exec(head.target);
+  if (absolute !== null) host = absolute[1];
+  else host = getHeader(head, "host");
+  if (host === undefined) return head.minor >= 1 ? null : "";
+  // A name, an IPv4 address or a bracketed IPv6 address, then an optional port.
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s/\\:@[\]]*)(?::\d*)?$/.exec(host);
+  if (m === null) return null;
+  const name = m[1]!.toLowerCase();
+  return name.endsWith(".") ? name.slice(0, -1) : name;
+}

@@ -136,6 +136,22 @@ function timeout(name: string, field: keyof Timeouts): SimpleDirective {
   };
 }
 
+/** `on` or `off` (any case), else nginx's error. */
+function flag(name: string, value: string, env: DirectiveEnv): boolean {
+  const lower = value.toLowerCase();
+  if (lower !== "on" && lower !== "off") {
+    throw env.error(`invalid value "${value}" in "${name}" directive, it must be "on" or "off"`);
+  }
+  return lower === "on";
+}
+
+/** A whole number from 1 to 999999999, else `invalid value "x" in "name" directive`. */
+function positive(name: string, value: string, env: DirectiveEnv): number {
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  if (n === 0) throw env.error(`invalid value "${value}" in "${name}" directive`);
+  return n;
+}
+
 /** A main-context limit taking one positive whole number (`worker_connections 1024;`). */
 function count(name: string, field: keyof Limits): SimpleDirective {
   return {
@@ -145,9 +161,7 @@ function count(name: string, field: keyof Limits): SimpleDirective {
     repeatable: false,
     block: false,
     apply(scope, [value = ""], env) {
-      const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
-      if (n === 0) throw env.error(`invalid value "${value}" in "${name}" directive`);
-      (scope.main.limits ??= {})[field] = n;
+      (scope.main.limits ??= {})[field] = positive(name, value, env);
     },
   };
 }
@@ -293,13 +307,7 @@ const LIST: Directive[] = [
     settings.index = [...(settings.index ?? []), ...args];
   }, { repeatable: true }),
   http("autoindex", [1, 1], (scope, [value = ""], env) => {
-    const flag = value.toLowerCase();
-    if (flag !== "on" && flag !== "off") {
-      throw env.error(
-        `invalid value "${value}" in "autoindex" directive, it must be "on" or "off"`,
-      );
-    }
-    settingsOf(scope).autoindex = flag === "on";
+    settingsOf(scope).autoindex = flag("autoindex", value, env);
   }),
   http("error_page", [2, Infinity], (scope, args, env) => {
     const uri = args[args.length - 1]!;
@@ -351,11 +359,7 @@ const LIST: Directive[] = [
     settingsOf(scope).cgiTimeout = ms;
   }),
   http("session", [1, 1], (scope, [value = ""], env) => {
-    const flag = value.toLowerCase();
-    if (flag !== "on" && flag !== "off") {
-      throw env.error(`invalid value "${value}" in "session" directive, it must be "on" or "off"`);
-    }
-    settingsOf(scope).session = flag === "on";
+    settingsOf(scope).session = flag("session", value, env);
   }),
   serverOnly("session_store", (scope, value, env) => {
     // `memory` (the default) or a directory, relative to the config.
@@ -367,9 +371,7 @@ const LIST: Directive[] = [
     serverOf(scope).sessionTimeout = ms;
   }),
   serverOnly("session_max", (scope, value, env) => {
-    const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
-    if (n === 0) throw env.error(`invalid value "${value}" in "session_max" directive`);
-    serverOf(scope).sessionMax = n;
+    serverOf(scope).sessionMax = positive("session_max", value, env);
   }),
   http("upload_store", [1, 1], (scope, [dir = ""], env) => {
     settingsOf(scope).uploadStore = dir === "off" ? null : resolve(env.dir, dir);

@@ -2,17 +2,14 @@ import assert from "node:assert/strict";
 import { buildCgiEnv, CGI_PATH, type CgiEnvInput } from "../../lib/cgi/env.ts";
 import type { RequestHead } from "../../lib/http/request.ts";
 import { VERSION } from "../../lib/version.ts";
+import { testHead } from "./_fixtures.ts";
 
 function head(over: Partial<RequestHead> = {}): RequestHead {
-  return {
-    method: "GET",
+  return testHead({
     target: "/cgi-bin/env.py/a%20b?x=1&y=%41",
-    rawPath: "/cgi-bin/env.py/a%20b",
-    query: "x=1&y=%41",
-    minor: 1,
     headers: [["host", "example.org:8080"]],
     ...over,
-  };
+  });
 }
 
 function input(over: Partial<CgiEnvInput> = {}): CgiEnvInput {

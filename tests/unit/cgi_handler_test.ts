@@ -1,12 +1,12 @@
-import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
+import type { LocationConfig } from "../../lib/config/types.ts";
 import type { RequestContext } from "../../lib/handlers/context.ts";
 import { allCgiFinished } from "../../lib/cgi/runner.ts";
 import { createCgiHandler } from "../../lib/handlers/cgi.ts";
-import type { BodyReader, RequestHead } from "../../lib/http/request.ts";
+import type { BodyReader } from "../../lib/http/request.ts";
 import type { Response, StreamBody } from "../../lib/http/response.ts";
+import { bodyOf, emptyBody, testContext, testHead, testLocation } from "./_fixtures.ts";
 
 const REPO = join(import.meta.dirname ?? ".", "../..");
 const CGI = new Map([
@@ -20,54 +20,7 @@ const logged: string[] = [];
 const handler = createCgiHandler({ timeoutMs: 5000, log: (line) => logged.push(line) });
 
 function location(over: Partial<LocationConfig> = {}): LocationConfig {
-  return {
-    path: "/",
-    exact: false,
-    alias: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-    root: REPO,
-    index: ["index.html"],
-    autoindex: false,
-    allowMethods: null,
-    clientMaxBodySize: 0,
-    errorPages: new Map(),
-    uploadStore: null,
-    cgi: CGI,
-    cgiTimeout: 30_000,
-    session: false,
-    ...over,
-  };
-}
-
-function server(loc: LocationConfig): ServerConfig {
-  const { path: _p, exact: _e, alias: _a, ...settings } = loc;
-  return {
-    ...settings,
-    listen: [{ host: "127.0.0.1", port: 8080 }],
-    serverNames: ["example.test"],
-    limits: DEFAULT_LIMITS,
-    sessionStore: null,
-    sessionTimeout: 1_800_000,
-    sessionMax: 10_000,
-    locations: [loc],
-    timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
-    accessLog: null,
-  };
-}
-
-/** A body from memory in pieces; `chunked` hides its length as a chunked body would. */
-function memoryBody(bytes: Uint8Array, chunked = false, size = 8192): BodyReader {
-  let offset = 0;
-  return {
-    length: chunked ? null : bytes.length,
-    read() {
-      if (offset >= bytes.length) return Promise.resolve(null);
-      const piece = bytes.subarray(offset, offset + size);
-      offset += piece.length;
-      return Promise.resolve(piece);
-    },
-  };
+  return testLocation({ root: REPO, cgi: CGI, ...over });
 }
 
 interface Req {
@@ -79,27 +32,13 @@ interface Req {
 }
 
 function context(req: Req): RequestContext {
-  const q = req.target.indexOf("?");
-  const rawPath = q < 0 ? req.target : req.target.slice(0, q);
-  const head: RequestHead = {
+  const head = testHead({
     method: req.method ?? "GET",
     target: req.target,
-    rawPath,
-    query: q < 0 ? "" : req.target.slice(q + 1),
-    minor: 1,
     headers: [["host", "example.test:8080"], ...(req.headers ?? [])],
-  };
-  const loc = req.loc ?? location();
-  return {
-    head,
-    body: req.body ?? memoryBody(new Uint8Array(0)),
-    path: decodeURIComponent(rawPath),
-    server: server(loc),
-    location: loc,
-    remote: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
-    local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
-    host: "example.test",
-  };
+  });
+  const body = req.body ?? emptyBody();
+  return testContext({ head, body, location: req.loc ?? location(), host: "example.test" });
 }
 
 function streamOf(res: Response): StreamBody {
@@ -251,7 +190,7 @@ for (const size of [1000, 1536 * 1024]) {
     const res = await respond({
       method: "POST",
       target: "/tests/testdata/cgi/echo_after_read.py",
-      body: memoryBody(sent, true),
+      body: bodyOf(sent, { length: null }),
     });
     assert.equal(await text(res), `read ${size} bytes\n`);
     await allCgiFinished();
@@ -263,7 +202,7 @@ Deno.test("cgiHandler streams a 1 MB request body through a script", async () =>
   const res = await respond({
     method: "POST",
     target: "/tests/testdata/cgi/echo.py",
-    body: memoryBody(sent),
+    body: bodyOf(sent),
   });
   const body = streamOf(res);
   let total = 0;
@@ -307,7 +246,7 @@ Deno.test("cgi/form.py echoes GET, urlencoded and multipart forms", async () => 
       method: "POST",
       target: "/cgi/form.py",
       headers: [["content-type", "application/x-www-form-urlencoded"]],
-      body: memoryBody(enc.encode("a=hello+world&b=%26")),
+      body: bodyOf(enc.encode("a=hello+world&b=%26")),
     }),
   );
   assert.match(urlencoded, /<td>a<\/td><td>hello world<\/td>/);
@@ -324,7 +263,7 @@ Deno.test("cgi/form.py echoes GET, urlencoded and multipart forms", async () => 
       method: "POST",
       target: "/cgi/form.py",
       headers: [["content-type", `multipart/form-data; boundary=${boundary}`]],
-      body: memoryBody(multipart),
+      body: bodyOf(multipart),
     }),
   );
   assert.match(upload, /<td>note<\/td><td>hi there<\/td>/);
@@ -340,7 +279,7 @@ Deno.test("cgi/form.php echoes $_GET, $_POST and an uploaded file", async () => 
       method: "POST",
       target: "/cgi/form.php",
       headers: [["content-type", "application/x-www-form-urlencoded"]],
-      body: memoryBody(enc.encode("a=1&b=%22quoted%22")),
+      body: bodyOf(enc.encode("a=1&b=%22quoted%22")),
     }),
   );
   assert.match(post, /<th>a<\/th><td>1<\/td>/);
@@ -356,7 +295,7 @@ Deno.test("cgi/form.php echoes $_GET, $_POST and an uploaded file", async () => 
       method: "POST",
       target: "/cgi/form.php",
       headers: [["content-type", `multipart/form-data; boundary=${boundary}`]],
-      body: memoryBody(multipart),
+      body: bodyOf(multipart),
     }),
   );
   assert.match(upload, /Name: up.bin, size: 1234 bytes/);

@@ -4,6 +4,7 @@ import { buildCgiEnv } from "../../lib/cgi/env.ts";
 import { type CgiRun, runCgi } from "../../lib/cgi/runner.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import type { BodyReader } from "../../lib/http/request.ts";
+import { bodyOf, testHead } from "./_fixtures.ts";
 
 const DIR = join(import.meta.dirname ?? ".", "../testdata/cgi");
 const PYTHON = "/usr/bin/python3";
@@ -14,14 +15,11 @@ const dec = new TextDecoder();
 /** The environment the handler would build for `script` with this query and body length. */
 function envFor(script: string, query = "", contentLength: number | null = null) {
   return buildCgiEnv({
-    head: {
+    head: testHead({
       method: contentLength === null ? "GET" : "POST",
       target: `/cgi/${script}${query ? "?" + query : ""}`,
-      rawPath: `/cgi/${script}`,
-      query,
-      minor: 1,
       headers: [["host", "localhost"]],
-    },
+    }),
     scriptName: `/cgi/${script}`,
     scriptFilename: join(DIR, script),
     pathInfo: "",
@@ -32,22 +30,6 @@ function envFor(script: string, query = "", contentLength: number | null = null)
     remote: { hostname: "127.0.0.1", port: 40000 },
     contentLength,
   });
-}
-
-/** A body served from memory in pieces of `size` bytes, reusing one buffer like the connection. */
-function memoryBody(bytes: Uint8Array, size = 16 * 1024): BodyReader {
-  const scratch = new Uint8Array(size);
-  let offset = 0;
-  return {
-    length: bytes.length,
-    read() {
-      if (offset >= bytes.length) return Promise.resolve(null);
-      const n = Math.min(size, bytes.length - offset);
-      scratch.set(bytes.subarray(offset, offset + n));
-      offset += n;
-      return Promise.resolve(scratch.subarray(0, n));
-    },
-  };
 }
 
 interface Logged {
@@ -185,7 +167,7 @@ Deno.test("runCgi() reports a local redirect", async () => {
 Deno.test("runCgi() round-trips a 1 MB body without deadlock", async () => {
   const sent = new Uint8Array(1024 * 1024);
   for (let i = 0; i < sent.length; i++) sent[i] = (i * 7 + (i >> 10)) & 0xff;
-  const r = await run(PYTHON, "echo.py", { body: memoryBody(sent) });
+  const r = await run(PYTHON, "echo.py", { body: bodyOf(sent) });
   try {
     const got = await readAll(r);
     assert.equal(got.length, sent.length);

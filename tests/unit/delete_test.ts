@@ -1,63 +1,16 @@
-import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
-import type { RequestContext } from "../../lib/handlers/context.ts";
+import type { LocationConfig } from "../../lib/config/types.ts";
 import { deleteHandler } from "../../lib/handlers/delete.ts";
 import type { Response } from "../../lib/http/response.ts";
-
-const SETTINGS = {
-  index: ["index.html"],
-  autoindex: false,
-  allowMethods: ["GET", "HEAD", "DELETE"],
-  clientMaxBodySize: 0,
-  errorPages: new Map<number, string>(),
-  uploadStore: null,
-  cgi: new Map<string, string>(),
-  cgiTimeout: 30_000,
-  session: false,
-};
+import { testContext, testHead, testLocation } from "./_fixtures.ts";
 
 function locationFor(root: string, path = "/", alias: string | null = null): LocationConfig {
-  return {
-    ...SETTINGS,
-    root,
-    path,
-    exact: false,
-    alias,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
+  return testLocation({ root, path, alias, allowMethods: ["GET", "HEAD", "DELETE"] });
 }
 
 function del(location: LocationConfig, path: string, method = "DELETE"): Promise<Response | null> {
-  const server: ServerConfig = {
-    ...SETTINGS,
-    root: location.root,
-    listen: [{ host: "127.0.0.1", port: 8080 }],
-    serverNames: [],
-    limits: DEFAULT_LIMITS,
-    sessionStore: null,
-    sessionTimeout: 1_800_000,
-    sessionMax: 10_000,
-    locations: [location],
-    timeouts: { clientHeader: 1000, clientBody: 1000, keepalive: 1000, send: 1000 },
-    accessLog: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
-  const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8080 };
-  const ctx: RequestContext = {
-    head: { method, target: path, rawPath: path, query: "", minor: 1, headers: [] },
-    body: { length: 0, read: () => Promise.resolve(null) },
-    path,
-    server,
-    location,
-    remote: addr,
-    local: addr,
-    host: "localhost",
-  };
-  return deleteHandler(ctx);
+  return deleteHandler(testContext({ head: testHead({ method, target: path }), path, location }));
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,66 +1,22 @@
-import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
-import type { LocationConfig, ReturnDirective, ServerConfig } from "../../lib/config/types.ts";
+import type { ReturnDirective } from "../../lib/config/types.ts";
 import type { RequestContext } from "../../lib/handlers/context.ts";
 import { errorPageBody } from "../../lib/handlers/error_page.ts";
 import { returnResponse } from "../../lib/handlers/redirect.ts";
+import { testContext, testHead, testLocation, testServer } from "./_fixtures.ts";
 
 const decoder = new TextDecoder();
 
 /** A context for `GET target` with the given Host (no port) and decoded path. */
 function context(target: string, path: string, host = "example.com"): RequestContext {
-  const q = target.indexOf("?");
-  const settings = {
-    root: "/srv/www",
-    index: ["index.html"],
-    autoindex: false,
-    allowMethods: null,
-    clientMaxBodySize: 1 << 20,
-    errorPages: new Map<number, string>(),
-    uploadStore: null,
-    cgi: new Map<string, string>(),
-    cgiTimeout: 30_000,
-    session: false,
-  };
-  const location: LocationConfig = {
-    ...settings,
-    path: "/",
-    exact: false,
-    alias: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
-  const server: ServerConfig = {
-    ...settings,
-    listen: [{ host: "127.0.0.1", port: 8080 }],
-    serverNames: ["default.test"],
-    limits: DEFAULT_LIMITS,
-    sessionStore: null,
-    sessionTimeout: 1_800_000,
-    sessionMax: 10_000,
-    locations: [location],
-    timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
-    accessLog: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
-  return {
-    head: {
-      method: "GET",
-      target,
-      rawPath: q < 0 ? target : target.slice(0, q),
-      query: q < 0 ? "" : target.slice(q + 1),
-      minor: 1,
-      headers: [["host", host]],
-    },
-    body: { length: 0, read: () => Promise.resolve(null) },
+  const location = testLocation();
+  return testContext({
+    head: testHead({ target, headers: [["host", host]] }),
     path,
-    server,
     location,
-    remote: { transport: "tcp", hostname: "10.0.0.9", port: 50000 },
-    local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
+    server: testServer([location], { serverNames: ["default.test"] }),
     host,
-  };
+  });
 }
 
 function header(headers: [string, string][], name: string): string | undefined {

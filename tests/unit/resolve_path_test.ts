@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { LocationConfig } from "../../lib/config/types.ts";
 import { decodePath, mapToFile } from "../../lib/routing/resolve_path.ts";
+import { testLocation } from "./_fixtures.ts";
 
 const DECODE_CASES: [raw: string, expected: string | null, why: string][] = [
   ["/", "/", "the root"],
@@ -56,23 +57,7 @@ for (const [raw, expected, why] of DECODE_CASES) {
 }
 
 function location(path: string, root: string, alias: string | null = null): LocationConfig {
-  return {
-    path,
-    exact: false,
-    alias,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-    root,
-    index: ["index.html"],
-    autoindex: false,
-    allowMethods: null,
-    clientMaxBodySize: 1 << 20,
-    errorPages: new Map(),
-    uploadStore: null,
-    cgi: new Map(),
-    cgiTimeout: 30_000,
-    session: false,
-  };
+  return testLocation({ path, root, alias });
 }
 
 const MAP_CASES: [path: string, loc: LocationConfig, expected: string | null, why: string][] = [

@@ -6,16 +6,10 @@ import { parseConfig } from "../../lib/config/load.ts";
 import type { RequestHead } from "../../lib/http/request.ts";
 import { SessionHub } from "../../lib/session/hub.ts";
 import { isSessionId } from "../../lib/session/id.ts";
+import { testHead } from "./_fixtures.ts";
 
 function head(cookie?: string): RequestHead {
-  return {
-    method: "GET",
-    target: "/s.py",
-    rawPath: "/s.py",
-    query: "",
-    minor: 1,
-    headers: cookie === undefined ? [] : [["cookie", cookie]],
-  };
+  return testHead({ target: "/s.py", headers: cookie === undefined ? [] : [["cookie", cookie]] });
 }
 
 async function withHub(fn: (hub: SessionHub, logged: string[]) => Promise<void>): Promise<void> {

@@ -1,12 +1,11 @@
-import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
-import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
+import type { LocationConfig } from "../../lib/config/types.ts";
 import type { RequestContext } from "../../lib/handlers/context.ts";
 import { FileCache } from "../../lib/handlers/file_cache.ts";
 import { parseRange } from "../../lib/handlers/_range.ts";
 import { createStaticHandler, type StaticHandlerOptions } from "../../lib/handlers/static.ts";
 import type { Response } from "../../lib/http/response.ts";
-import { decodePath } from "../../lib/routing/resolve_path.ts";
+import { testContext, testHead, testLocation } from "./_fixtures.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -57,62 +56,12 @@ interface RequestOptions {
 
 /** A context for `method target` against a location rooted at `root`. */
 function context(root: string, target: string, options: RequestOptions = {}): RequestContext {
-  const q = target.indexOf("?");
-  const rawPath = q < 0 ? target : target.slice(0, q);
-  const path = decodePath(rawPath);
-  if (path === null) throw new Error(`Bad test path "${rawPath}"`);
-  const settings = {
-    root,
-    index: ["index.html"],
-    autoindex: false,
-    allowMethods: null,
-    clientMaxBodySize: 1 << 20,
-    errorPages: new Map<number, string>(),
-    uploadStore: null,
-    cgi: new Map<string, string>(),
-    cgiTimeout: 30_000,
-    session: false,
-  };
-  const location: LocationConfig = {
-    ...settings,
-    path: "/",
-    exact: false,
-    alias: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-    ...options.location,
-  };
-  const server: ServerConfig = {
-    ...settings,
-    listen: [{ host: "127.0.0.1", port: 8080 }],
-    serverNames: [],
-    limits: DEFAULT_LIMITS,
-    sessionStore: null,
-    sessionTimeout: 1_800_000,
-    sessionMax: 10_000,
-    locations: [location],
-    timeouts: { clientHeader: 60000, clientBody: 60000, keepalive: 75000, send: 60000 },
-    accessLog: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
-  return {
-    head: {
-      method: options.method ?? "GET",
-      target,
-      rawPath,
-      query: q < 0 ? "" : target.slice(q + 1),
-      minor: 1,
-      headers: [["host", "localhost"], ...options.headers ?? []],
-    },
-    body: { length: 0, read: () => Promise.resolve(null) },
-    path,
-    server,
-    location,
-    remote: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
-    local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
-    host: "localhost",
-  };
+  const head = testHead({
+    method: options.method ?? "GET",
+    target,
+    headers: [["host", "localhost"], ...options.headers ?? []],
+  });
+  return testContext({ head, location: testLocation({ root, ...options.location }) });
 }
 
 function header(response: Response, name: string): string | undefined {

@@ -1,77 +1,28 @@
-import { DEFAULT_LIMITS } from "../../lib/config/defaults.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { LocationConfig, ServerConfig } from "../../lib/config/types.ts";
+import type { LocationConfig } from "../../lib/config/types.ts";
 import type { RequestContext } from "../../lib/handlers/context.ts";
 import { uploadHandler } from "../../lib/handlers/upload.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import type { BodyReader } from "../../lib/http/request.ts";
 import type { Response } from "../../lib/http/response.ts";
 import { storeTarget } from "../../lib/upload/store_target.ts";
+import {
+  bodyOf,
+  type BodyOptions,
+  emptyBody,
+  testContext,
+  testHead,
+  testLocation,
+} from "./_fixtures.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const FIXTURES = join(import.meta.dirname!, "..", "testdata", "upload");
 const BROWSER_BOUNDARY = "----WebKitFormBoundaryqT3UJmFNfkCe3Jmz";
 
-interface BodyOptions {
-  /** Bytes per read. */
-  chunkSize?: number;
-  /** Throw `error` once this many bytes have been handed out. */
-  failAt?: number;
-  error?: unknown;
-  /** Declared length; null for chunked. Defaults to the data length. */
-  length?: number | null;
-  /** Called before each read with the number of bytes handed out so far. */
-  beforeRead?: (offset: number) => Promise<void> | void;
-}
-
-/**
- * A BodyReader over bytes. Like the connection's, it hands out views of one reused buffer, so a
- * handler that keeps a piece past the next read sees it overwritten.
- */
-function bodyOf(data: Uint8Array, options: BodyOptions = {}): BodyReader {
-  const chunkSize = options.chunkSize ?? 16 * 1024;
-  const buffer = new Uint8Array(chunkSize);
-  let offset = 0;
-  return {
-    length: options.length === undefined ? data.length : options.length,
-    async read() {
-      await options.beforeRead?.(offset);
-      if (options.failAt !== undefined && offset >= options.failAt) throw options.error;
-      if (offset >= data.length) return null;
-      let n = Math.min(chunkSize, data.length - offset);
-      if (options.failAt !== undefined) n = Math.min(n, options.failAt - offset);
-      buffer.fill(0xee);
-      buffer.set(data.subarray(offset, offset + n));
-      offset += n;
-      return buffer.subarray(0, n);
-    },
-  };
-}
-
-const SETTINGS = {
-  root: "/nonexistent-root",
-  index: ["index.html"],
-  autoindex: false,
-  allowMethods: null,
-  clientMaxBodySize: 0,
-  errorPages: new Map<number, string>(),
-  cgi: new Map<string, string>(),
-  cgiTimeout: 30_000,
-  session: false,
-};
-
 function locationFor(store: string | null, path = "/uploads/"): LocationConfig {
-  return {
-    ...SETTINGS,
-    uploadStore: store,
-    path,
-    exact: false,
-    alias: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
+  return testLocation({ uploadStore: store, path });
 }
 
 function contextFor(
@@ -81,32 +32,7 @@ function contextFor(
   headers: [string, string][],
   body: BodyReader,
 ): RequestContext {
-  const server: ServerConfig = {
-    ...SETTINGS,
-    uploadStore: null,
-    listen: [{ host: "127.0.0.1", port: 8080 }],
-    serverNames: [],
-    limits: DEFAULT_LIMITS,
-    sessionStore: null,
-    sessionTimeout: 1_800_000,
-    sessionMax: 10_000,
-    locations: [location],
-    timeouts: { clientHeader: 1000, clientBody: 1000, keepalive: 1000, send: 1000 },
-    accessLog: null,
-    return: null,
-    pos: { file: "test.conf", line: 1 },
-  };
-  const addr: Deno.NetAddr = { transport: "tcp", hostname: "127.0.0.1", port: 8080 };
-  return {
-    head: { method, target: path, rawPath: path, query: "", minor: 1, headers },
-    body,
-    path,
-    server,
-    location,
-    remote: addr,
-    local: addr,
-    host: "localhost",
-  };
+  return testContext({ head: testHead({ method, target: path, headers }), body, path, location });
 }
 
 interface UploadRequest {
@@ -413,7 +339,7 @@ Deno.test("uploadHandler answers 411 to a POST or PUT without any body framing",
         method,
         "/uploads/a.txt",
         [],
-        bodyOf(new Uint8Array(0)),
+        emptyBody(),
       );
       assert.equal((await uploadHandler(ctx))?.status, 411, method);
     }

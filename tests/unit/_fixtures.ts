@@ -1,0 +1,151 @@
+/**
+ * Config and request fixtures for unit tests: what a merged config and a parsed request look like,
+ * built from the real defaults so that a new field needs an edit here only. Each test passes, as
+ * overrides, just the values it depends on.
+ */
+import { dirname } from "node:path";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_LISTEN,
+  DEFAULT_SESSION_MAX,
+  DEFAULT_SESSION_STORE,
+  DEFAULT_SESSION_TIMEOUT,
+  DEFAULT_TIMEOUTS,
+  defaultSettings,
+} from "../../lib/config/defaults.ts";
+import type { LocationConfig, ServerConfig, SourcePos } from "../../lib/config/types.ts";
+import type { RequestContext } from "../../lib/handlers/context.ts";
+import type { BodyReader, RequestHead } from "../../lib/http/request.ts";
+import { decodePath } from "../../lib/routing/resolve_path.ts";
+
+/** The file the fixture config pretends to come from; `root` defaults to a missing directory. */
+const CONFIG_FILE = "/nonexistent/test.conf";
+
+function testPos(): SourcePos {
+  return { file: CONFIG_FILE, line: 1 };
+}
+
+/** A `location /` with the built-in defaults, as the merge step makes it, plus `overrides`. */
+export function testLocation(overrides: Partial<LocationConfig> = {}): LocationConfig {
+  return {
+    ...defaultSettings(dirname(CONFIG_FILE)),
+    path: "/",
+    exact: false,
+    alias: null,
+    return: null,
+    pos: testPos(),
+    ...overrides,
+  };
+}
+
+/**
+ * A server with the built-in defaults (listen, timeouts, limits, sessions) holding `locations`
+ * as given (pass them sorted, as the merge step would). Its access log is off.
+ */
+export function testServer(
+  locations: LocationConfig[] = [testLocation()],
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
+  return {
+    ...defaultSettings(dirname(CONFIG_FILE)),
+    listen: [{ ...DEFAULT_LISTEN }],
+    serverNames: [],
+    locations,
+    timeouts: { ...DEFAULT_TIMEOUTS },
+    accessLog: null,
+    return: null,
+    limits: { ...DEFAULT_LIMITS },
+    sessionStore: DEFAULT_SESSION_STORE,
+    sessionTimeout: DEFAULT_SESSION_TIMEOUT,
+    sessionMax: DEFAULT_SESSION_MAX,
+    pos: testPos(),
+    ...overrides,
+  };
+}
+
+/**
+ * An HTTP/1.1 `GET /` head without headers, plus `overrides`. Unless given, `rawPath` and `query`
+ * are split from the target ("/a%20b?x=1" → "/a%20b" and "x=1").
+ */
+export function testHead(overrides: Partial<RequestHead> = {}): RequestHead {
+  const target = overrides.target ?? "/";
+  const q = target.indexOf("?");
+  return {
+    method: "GET",
+    target,
+    rawPath: q < 0 ? target : target.slice(0, q),
+    query: q < 0 ? "" : target.slice(q + 1),
+    minor: 1,
+    headers: [],
+    ...overrides,
+  };
+}
+
+/** A body of length 0 (what a request without one gets). */
+export function emptyBody(): BodyReader {
+  return { length: 0, read: () => Promise.resolve(null) };
+}
+
+/** How `bodyOf` hands out its bytes. */
+export interface BodyOptions {
+  /** Bytes per read; 16 KiB by default. */
+  chunkSize?: number;
+  /** Throw `error` once this many bytes have been handed out. */
+  failAt?: number;
+  error?: unknown;
+  /** Declared length; null for chunked. Defaults to the data length. */
+  length?: number | null;
+  /** Called before each read with the number of bytes handed out so far. */
+  beforeRead?: (offset: number) => Promise<void> | void;
+}
+
+/**
+ * A BodyReader over bytes. Like the connection's, it hands out views of one reused buffer, so a
+ * reader that keeps a piece past the next read sees it overwritten.
+ */
+export function bodyOf(data: Uint8Array, options: BodyOptions = {}): BodyReader {
+  const chunkSize = options.chunkSize ?? 16 * 1024;
+  const buffer = new Uint8Array(chunkSize);
+  let offset = 0;
+  return {
+    length: options.length === undefined ? data.length : options.length,
+    async read() {
+      await options.beforeRead?.(offset);
+      if (options.failAt !== undefined && offset >= options.failAt) throw options.error;
+      if (offset >= data.length) return null;
+      let n = Math.min(chunkSize, data.length - offset);
+      if (options.failAt !== undefined) n = Math.min(n, options.failAt - offset);
+      buffer.fill(0xee);
+      buffer.set(data.subarray(offset, offset + n));
+      offset += n;
+      return buffer.subarray(0, n);
+    },
+  };
+}
+
+/**
+ * A handler's context, plus `overrides`: by default `GET /` with an empty body in
+ * `testLocation()` of `testServer()`, from 127.0.0.1:50000 to 127.0.0.1:8080, Host "localhost".
+ * Unless given, `path` is the head's rawPath decoded, and `server` holds just `location`.
+ */
+export function testContext(overrides: Partial<RequestContext> = {}): RequestContext {
+  const head = overrides.head ?? testHead();
+  const location = overrides.location ?? testLocation();
+  return {
+    head,
+    body: emptyBody(),
+    path: overrides.path ?? decodedPath(head.rawPath),
+    server: testServer([location]),
+    location,
+    remote: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
+    local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
+    host: "localhost",
+    ...overrides,
+  };
+}
+
+function decodedPath(rawPath: string): string {
+  const path = decodePath(rawPath);
+  if (path === null) throw new Error(`Bad test path "${rawPath}"`);
+  return path;
+}

@@ -1,6 +1,6 @@
 /** Built-in values for everything a configuration may leave out. */
 import { join } from "node:path";
-import type { HttpSettings, Limits, ListenAddress, Timeouts } from "./types.ts";
+import type { HttpSettings, Limits, ListenAddress, SessionSettings, Timeouts } from "./types.ts";
 
 /** The address a server without `listen` gets. */
 export const DEFAULT_LISTEN: Readonly<ListenAddress> = { host: "0.0.0.0", port: 8080 };
@@ -23,10 +23,14 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   cgiMaxProcesses: 64,
 };
 
-/** Sessions: kept in memory, idle for 30 minutes at most, 10000 at most. */
-export const DEFAULT_SESSION_STORE: string | null = null;
-export const DEFAULT_SESSION_TIMEOUT = 30 * 60_000;
-export const DEFAULT_SESSION_MAX = 10_000;
+/** Sessions: kept in memory, idle for 30 minutes at most, 10000 at most, browser-session cookie. */
+export const DEFAULT_SESSIONS: Readonly<SessionSettings> = {
+  store: null,
+  timeout: 30 * 60_000,
+  max: 10_000,
+  cookieMaxAge: 0,
+  cookieSecure: false,
+};
 
 /** Where access logs go unless `access_log` says otherwise. */
 export const DEFAULT_ACCESS_LOG = "stdout";

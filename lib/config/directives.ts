@@ -208,6 +208,7 @@ const LIST: Directive[] = [
         serverNames: [],
         locations: [],
         timeouts: {},
+        sessions: {},
         return: null,
         pos: { file: scope.main.file, line: env.line },
       };
@@ -363,15 +364,23 @@ const LIST: Directive[] = [
   }),
   serverOnly("session_store", (scope, value, env) => {
     // `memory` (the default) or a directory, relative to the config.
-    serverOf(scope).sessionStore = value === "memory" ? null : resolve(env.dir, value);
+    serverOf(scope).sessions.store = value === "memory" ? null : resolve(env.dir, value);
   }),
   serverOnly("session_timeout", (scope, value, env) => {
     const ms = parseTime(value);
     if (ms === null || ms === 0) throw env.error('"session_timeout" directive invalid value');
-    serverOf(scope).sessionTimeout = ms;
+    serverOf(scope).sessions.timeout = ms;
   }),
   serverOnly("session_max", (scope, value, env) => {
-    serverOf(scope).sessionMax = positive("session_max", value, env);
+    serverOf(scope).sessions.max = positive("session_max", value, env);
+  }),
+  serverOnly("session_cookie_max_age", (scope, value, env) => {
+    const ms = parseTime(value);
+    if (ms === null) throw env.error('"session_cookie_max_age" directive invalid value');
+    serverOf(scope).sessions.cookieMaxAge = Math.floor(ms / 1000);
+  }),
+  serverOnly("session_cookie_secure", (scope, value, env) => {
+    serverOf(scope).sessions.cookieSecure = flag("session_cookie_secure", value, env);
   }),
   http("upload_store", [1, 1], (scope, [dir = ""], env) => {
     settingsOf(scope).uploadStore = dir === "off" ? null : resolve(env.dir, dir);

@@ -7,6 +7,7 @@ import type {
   Limits,
   ListenAddress,
   ReturnDirective,
+  SessionSettings,
   SourcePos,
   Timeouts,
 } from "./types.ts";
@@ -29,12 +30,8 @@ export interface ServerDraft {
   /** undefined: inherit from the main context; null: `access_log off`. */
   accessLog?: string | null;
   return: ReturnDirective | null;
-  /** `session_store`: a directory, or null for memory. */
-  sessionStore?: string | null;
-  /** `session_timeout` in milliseconds. */
-  sessionTimeout?: number;
-  /** `session_max`. */
-  sessionMax?: number;
+  /** The session directives written in this server block. */
+  sessions: Partial<SessionSettings>;
   pos: SourcePos;
 }
 

@@ -4,9 +4,7 @@ import {
   DEFAULT_ACCESS_LOG,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
-  DEFAULT_SESSION_MAX,
-  DEFAULT_SESSION_STORE,
-  DEFAULT_SESSION_TIMEOUT,
+  DEFAULT_SESSIONS,
   DEFAULT_TIMEOUTS,
   defaultSettings,
 } from "./defaults.ts";
@@ -84,9 +82,7 @@ function mergeServer(
     accessLog: draft.accessLog === undefined ? mainAccessLog : draft.accessLog,
     return: draft.return,
     limits,
-    sessionStore: draft.sessionStore === undefined ? DEFAULT_SESSION_STORE : draft.sessionStore,
-    sessionTimeout: draft.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT,
-    sessionMax: draft.sessionMax ?? DEFAULT_SESSION_MAX,
+    sessions: { ...DEFAULT_SESSIONS, ...draft.sessions },
     pos: draft.pos,
   };
 }

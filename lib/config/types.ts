@@ -72,13 +72,23 @@ export interface ServerConfig extends HttpSettings {
   return: ReturnDirective | null;
   /** The configuration's limits (one object shared by every server). */
   limits: Limits;
-  /** Absolute directory sessions persist in (`session_store dir`), or null to keep them in memory. */
-  sessionStore: string | null;
-  /** Idle timeout of a session in milliseconds (`session_timeout`, default 30 minutes). */
-  sessionTimeout: number;
-  /** Most sessions kept at once; past it the least recently used is evicted (`session_max`). */
-  sessionMax: number;
+  /** How this server keeps the sessions of its `session on` locations. */
+  sessions: SessionSettings;
   pos: SourcePos;
+}
+
+/** The session directives of a server. */
+export interface SessionSettings {
+  /** Absolute directory sessions persist in (`session_store dir`), or null to keep them in memory. */
+  store: string | null;
+  /** Idle timeout of a session in milliseconds (`session_timeout`). */
+  timeout: number;
+  /** Most sessions kept at once; past it the least recently used is evicted (`session_max`). */
+  max: number;
+  /** Max-Age of the session cookie in seconds, or 0 for a browser-session cookie. */
+  cookieMaxAge: number;
+  /** The session cookie gets `Secure` (`session_cookie_secure on`, behind a TLS proxy). */
+  cookieSecure: boolean;
 }
 
 /** Limits for the whole server (main context), enforced by the connection driver. */

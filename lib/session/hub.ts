@@ -39,14 +39,15 @@ export class SessionHub {
 
   /** Opens the server's store (`session_store` directory or memory) and its file directory. */
   static async open(server: ServerConfig, options: SessionHubOptions = {}): Promise<SessionHub> {
+    const settings = server.sessions;
     const storeOptions: SessionStoreOptions = {
-      timeoutMs: server.sessionTimeout,
-      maxSessions: server.sessionMax,
+      timeoutMs: settings.timeout,
+      maxSessions: settings.max,
       ...options.store,
     };
-    const store = server.sessionStore === null
+    const store = settings.store === null
       ? new MemoryStore(storeOptions)
-      : await DirStore.open(server.sessionStore, storeOptions);
+      : await DirStore.open(settings.store, storeOptions);
     let fileDir: string;
     try {
       fileDir = await Deno.makeTempDir({ prefix: "webserv-sessions-" });
@@ -55,7 +56,11 @@ export class SessionHub {
       await store.close();
       throw e;
     }
-    return new SessionHub(store, fileDir, options.cookie ?? {}, options.log ?? console.error);
+    const cookie = options.cookie ?? {
+      maxAge: settings.cookieMaxAge > 0 ? settings.cookieMaxAge : undefined,
+      secure: settings.cookieSecure,
+    };
+    return new SessionHub(store, fileDir, cookie, options.log ?? console.error);
   }
 
   /**

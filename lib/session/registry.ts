@@ -22,13 +22,7 @@ function usesSessions(server: ServerConfig): boolean {
 
 /** What makes a server the same one across a reload, sessions included. */
 function identity(server: ServerConfig): string {
-  return JSON.stringify([
-    server.listen,
-    server.serverNames,
-    server.sessionStore,
-    server.sessionTimeout,
-    server.sessionMax,
-  ]);
+  return JSON.stringify([server.listen, server.serverNames, server.sessions]);
 }
 
 /**

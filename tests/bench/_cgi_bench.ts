@@ -40,7 +40,7 @@ export interface CgiBenchOptions {
 export async function runCgiBench(options: CgiBenchOptions): Promise<CgiRow[]> {
   const dir = join(options.tmp, "cgi");
   await Deno.mkdir(dir, { recursive: true });
-  const scripts = [];
+  const scripts: typeof SCRIPTS = [];
   for (const script of SCRIPTS) {
     if (!(await isInstalled(script.interpreter))) {
       console.error(`bench: CGI ${script.language} skipped: "${script.interpreter}" not installed`);

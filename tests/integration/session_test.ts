@@ -391,3 +391,14 @@ Deno.test("a reload keeps in-memory sessions of an unchanged server", async () =
     assert.equal(res.issued, null);
   });
 });
+
+Deno.test("session_cookie_max_age and session_cookie_secure shape the session cookie", async () => {
+  await withServer(async (s) => {
+    const first = await request(`${s.base}/s/counter.py`);
+    const cookie = first.setCookies.find((c) => c.startsWith("WSSESSID="))!;
+    assert.match(cookie, /; Max-Age=3600(;|$)/);
+    assert.match(cookie, /; Secure(;|$)/);
+    assert.match(cookie, /; HttpOnly(;|$)/);
+    assert.match(cookie, /; SameSite=Lax(;|$)/);
+  }, "session_cookie_max_age 1h;\nsession_cookie_secure on;");
+});

@@ -54,8 +54,8 @@ export interface SoakOptions {
   cpu: string | null;
   tmp: string;
   serverPid: number;
-  /** Resolves true once the server has exited. */
-  serverExited(): Promise<boolean>;
+  /** True once the server has exited. */
+  serverExited(): boolean;
   /** What the server printed on stderr. */
   serverLog(): string;
 }
@@ -108,7 +108,7 @@ export async function soak(options: SoakOptions): Promise<number> {
   while (rssMiB.length < 2 || Date.now() < deadline) {
     const n = rssMiB.length + 1;
     const rows = await round(options);
-    const exited = await options.serverExited();
+    const exited = options.serverExited();
     for (const row of rows) {
       console.log(`round ${String(n).padStart(3)}  ${formatRow(row)}`);
       if (problems(row).length > 0) failed.push(`round ${n} ${row.name}`);

@@ -141,6 +141,9 @@ async function main(): Promise<number> {
     const cmd = [Deno.execPath(), "run", "-A", join(REPO, "main.ts"), conf];
     const argv = pinned ? ["taskset", "-c", SERVER_CPU, ...cmd] : cmd;
     const server = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "piped" });
+    // A flag, not a race against a resolved promise: that race is lost by an exit already seen.
+    let serverExited = false;
+    server.status.then(() => serverExited = true);
     const { port, stderr } = await waitForListening(server, "webserv");
     const base = `http://127.0.0.1:${port}`;
     const urls = await writeUrls(tmp, base);
@@ -164,7 +167,7 @@ async function main(): Promise<number> {
         cpu: clientCpu,
         tmp,
         serverPid: server.pid,
-        serverExited: () => Promise.race([server.status.then(() => true), Promise.resolve(false)]),
+        serverExited: () => serverExited,
         serverLog: stderr,
       });
       await killGroup(server);
@@ -216,7 +219,7 @@ async function main(): Promise<number> {
       } catch (e) {
         row = { name, failure: (e as Error).message };
       }
-      const exited = await Promise.race([server.status.then(() => true), Promise.resolve(false)]);
+      const exited = serverExited;
       if (exited) row.failure = `the server exited: ${stderr().trim()}`;
       rows.push(row);
       console.error(`  ${formatRow(row)}`);

@@ -7,9 +7,7 @@ import { dirname } from "node:path";
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
-  DEFAULT_SESSION_MAX,
-  DEFAULT_SESSION_STORE,
-  DEFAULT_SESSION_TIMEOUT,
+  DEFAULT_SESSIONS,
   DEFAULT_TIMEOUTS,
   defaultSettings,
 } from "../../lib/config/defaults.ts";
@@ -55,9 +53,7 @@ export function testServer(
     accessLog: null,
     return: null,
     limits: { ...DEFAULT_LIMITS },
-    sessionStore: DEFAULT_SESSION_STORE,
-    sessionTimeout: DEFAULT_SESSION_TIMEOUT,
-    sessionMax: DEFAULT_SESSION_MAX,
+    sessions: { ...DEFAULT_SESSIONS },
     pos: testPos(),
     ...overrides,
   };

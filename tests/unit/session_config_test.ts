@@ -17,9 +17,13 @@ Deno.test("parseConfig() has sessions off, in memory, 30 min idle and 10000 at m
   const s = server("");
   assert.equal(s.session, false);
   assert.equal(sessionAt(s, "/"), false);
-  assert.equal(s.sessionStore, null);
-  assert.equal(s.sessionTimeout, 30 * 60_000);
-  assert.equal(s.sessionMax, 10_000);
+  assert.deepEqual(s.sessions, {
+    store: null,
+    timeout: 30 * 60_000,
+    max: 10_000,
+    cookieMaxAge: 0,
+    cookieSecure: false,
+  });
 });
 
 Deno.test("parseConfig() inherits `session` from server to location, a location may differ", () => {
@@ -32,13 +36,20 @@ Deno.test("parseConfig() inherits `session` from server to location, a location 
   assert.equal(sessionAt(t, "/"), false);
 });
 
-Deno.test("parseConfig() reads session_store, session_timeout and session_max", () => {
-  const s = server("session_store sessions;\nsession_timeout 1h30m;\nsession_max 50;");
-  assert.equal(s.sessionStore, "/etc/webserv/sessions");
-  assert.equal(s.sessionTimeout, 90 * 60_000);
-  assert.equal(s.sessionMax, 50);
-  assert.equal(server("session_store /var/lib/webserv;").sessionStore, "/var/lib/webserv");
-  assert.equal(server("session_store memory;").sessionStore, null);
+Deno.test("parseConfig() reads session_store, session_timeout, session_max and the cookie's", () => {
+  const s = server(
+    "session_store sessions;\nsession_timeout 1h30m;\nsession_max 50;\n" +
+      "session_cookie_max_age 1d;\nsession_cookie_secure on;",
+  );
+  assert.deepEqual(s.sessions, {
+    store: "/etc/webserv/sessions",
+    timeout: 90 * 60_000,
+    max: 50,
+    cookieMaxAge: 86_400,
+    cookieSecure: true,
+  });
+  assert.equal(server("session_store /var/lib/webserv;").sessions.store, "/var/lib/webserv");
+  assert.equal(server("session_store memory;").sessions.store, null);
 });
 
 /** [directives in a server block (line 2), message] */
@@ -51,6 +62,11 @@ const ERRORS: [string, string][] = [
   ["session_max 0;", 'invalid value "0" in "session_max" directive'],
   ["session_max -1;", 'invalid value "-1" in "session_max" directive'],
   ["session_max lots;", 'invalid value "lots" in "session_max" directive'],
+  ["session_cookie_max_age x;", '"session_cookie_max_age" directive invalid value'],
+  [
+    "session_cookie_secure maybe;",
+    'invalid value "maybe" in "session_cookie_secure" directive, it must be "on" or "off"',
+  ],
   ["session_store a b;", 'invalid number of arguments in "session_store" directive'],
   ["location / { session_store /x; }", '"session_store" directive is not allowed here'],
   ["location / { session_timeout 5m; }", '"session_timeout" directive is not allowed here'],

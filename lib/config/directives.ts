@@ -105,14 +105,15 @@ function http(
   return { name, contexts: ["server", "location"], arity, repeatable, block: false, apply };
 }
 
-/** A server-only directive with one argument. */
-function serverOnly(
+/** A directive with one argument, once per block, in the given contexts. */
+function single(
   name: string,
+  contexts: readonly Context[],
   apply: (scope: Scope, value: string, env: DirectiveEnv) => void,
 ): SimpleDirective {
   return {
     name,
-    contexts: ["server"],
+    contexts,
     arity: [1, 1],
     repeatable: false,
     block: false,
@@ -120,20 +121,21 @@ function serverOnly(
   };
 }
 
+/** A server-only directive with one argument. */
+function serverOnly(
+  name: string,
+  apply: (scope: Scope, value: string, env: DirectiveEnv) => void,
+): SimpleDirective {
+  return single(name, ["server"], apply);
+}
+
 /** `client_header_timeout 60s;` and friends: server only. */
 function timeout(name: string, field: keyof Timeouts): SimpleDirective {
-  return {
-    name,
-    contexts: ["server"],
-    arity: [1, 1],
-    repeatable: false,
-    block: false,
-    apply(scope, [value = ""], env) {
-      const ms = parseTime(value);
-      if (ms === null || ms > MAX_TIMEOUT) throw env.error(`"${name}" directive invalid value`);
-      serverOf(scope).timeouts[field] = ms;
-    },
-  };
+  return serverOnly(name, (scope, value, env) => {
+    const ms = parseTime(value);
+    if (ms === null || ms > MAX_TIMEOUT) throw env.error(`"${name}" directive invalid value`);
+    serverOf(scope).timeouts[field] = ms;
+  });
 }
 
 /** `on` or `off` (any case), else nginx's error. */
@@ -154,16 +156,9 @@ function positive(name: string, value: string, env: DirectiveEnv): number {
 
 /** A main-context limit taking one positive whole number (`worker_connections 1024;`). */
 function count(name: string, field: keyof Limits): SimpleDirective {
-  return {
-    name,
-    contexts: ["main"],
-    arity: [1, 1],
-    repeatable: false,
-    block: false,
-    apply(scope, [value = ""], env) {
-      (scope.main.limits ??= {})[field] = positive(name, value, env);
-    },
-  };
+  return single(name, ["main"], (scope, value, env) => {
+    (scope.main.limits ??= {})[field] = positive(name, value, env);
+  });
 }
 
 /** `access_log off;` → null, `stdout` kept, anything else is a path. */

@@ -155,3 +155,35 @@ export async function readRss(pid: number): Promise<{ rssMiB: number; peakMiB: n
   if (Number.isNaN(rss)) return null;
   return { rssMiB: rss / 1024, peakMiB: Number.isNaN(peak) ? rss / 1024 : peak / 1024 };
 }
+
+/**
+ * Runs `fn` with a new temporary directory; afterwards, or on Ctrl-C / SIGTERM (exit 130), kills
+ * every child started with spawnGroup and removes the directory.
+ */
+export async function withScratchDir<T>(
+  prefix: string,
+  label: string,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix });
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await killAll();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const interrupt = () => {
+    console.error(`\n${label}: interrupted, stopping`);
+    cleanup().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", interrupt);
+  Deno.addSignalListener("SIGTERM", interrupt);
+  try {
+    return await fn(dir);
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
+    Deno.removeSignalListener("SIGTERM", interrupt);
+    await cleanup();
+  }
+}

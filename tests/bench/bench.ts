@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { CGI_LANGUAGES, runCgiBench } from "./_cgi_bench.ts";
 import { formatCgiRatios, formatCgiTable } from "./_cgi_report.ts";
-import { isInstalled, killAll, killGroup, readRss } from "./_child.ts";
+import { isInstalled, killGroup, readRss, withScratchDir } from "./_child.ts";
 import { type BenchRow, formatRatios, formatTable } from "./_report.ts";
 import { available, CONTENDERS } from "./_servers.ts";
 import { runWrk } from "./_wrk.ts";
@@ -67,22 +67,7 @@ async function main(): Promise<number> {
   if (!pinned) console.error("bench: taskset not found, running unpinned");
   const pin = (cpu: string) => (pinned ? ["taskset", "-c", cpu] : []);
 
-  const tmp = await Deno.makeTempDir({ prefix: "webserv-bench-" });
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await killAll();
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  };
-  const interrupt = () => {
-    console.error("\nbench: interrupted, stopping servers");
-    cleanup().finally(() => Deno.exit(130));
-  };
-  Deno.addSignalListener("SIGINT", interrupt);
-  Deno.addSignalListener("SIGTERM", interrupt);
-
-  try {
+  return await withScratchDir("webserv-bench-", "bench", async (tmp) => {
     const www = join(tmp, "www");
     await writeFiles(www);
     console.error(
@@ -147,11 +132,7 @@ async function main(): Promise<number> {
     }
     const failed = [...rows, ...cgiRows].some((r) => r.note?.startsWith("failed"));
     return failed ? 1 : 0;
-  } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
-    Deno.removeSignalListener("SIGTERM", interrupt);
-    await cleanup();
-  }
+  });
 }
 
 Deno.exit(await main());

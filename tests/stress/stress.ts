@@ -14,11 +14,11 @@
 import { join, resolve } from "node:path";
 import {
   isInstalled,
-  killAll,
   killGroup,
   readRss,
   spawnGroup,
   waitForListening,
+  withScratchDir,
 } from "../bench/_child.ts";
 import { runWrk } from "../bench/_wrk.ts";
 import { parseStressArgs, type StressOptions } from "./_args.ts";
@@ -121,22 +121,7 @@ async function main(): Promise<number> {
   if (!pinned) console.error("stress: taskset or a second CPU missing, running unpinned");
   const clientCpu = pinned ? CLIENT_CPU : null;
 
-  const tmp = await Deno.makeTempDir({ prefix: "webserv-stress-" });
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await killAll();
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-  };
-  const interrupt = () => {
-    console.error("\nstress: interrupted, stopping");
-    cleanup().finally(() => Deno.exit(130));
-  };
-  Deno.addSignalListener("SIGINT", interrupt);
-  Deno.addSignalListener("SIGTERM", interrupt);
-
-  try {
+  return await withScratchDir("webserv-stress-", "stress", async (tmp) => {
     const conf = await writeSite(tmp, options.users);
     const cmd = [Deno.execPath(), "run", "-A", join(REPO, "main.ts"), conf];
     const argv = pinned ? ["taskset", "-c", SERVER_CPU, ...cmd] : cmd;
@@ -248,11 +233,7 @@ async function main(): Promise<number> {
     }
     console.log("all runs: 100 % availability, no errors");
     return 0;
-  } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
-    Deno.removeSignalListener("SIGTERM", interrupt);
-    await cleanup();
-  }
+  });
 }
 
 Deno.exit(await main());

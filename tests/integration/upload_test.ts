@@ -171,3 +171,52 @@ Deno.test("DELETE removes a file and answers 204, 404, 403 and 405 as it should"
     assert.ok((await Deno.stat(`${s.dir}/site/index.html`)).isFile);
   });
 });
+
+/** Mounts a 256 KiB tmpfs on a new directory (needs root). */
+async function tinyDisk(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "webserv-tinyfs-" });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir],
+  }).output();
+  assert.ok(mount.success, new TextDecoder().decode(mount.stderr));
+  return dir;
+}
+
+const ROOT = Deno.uid() === 0;
+
+Deno.test({
+  name: `a full disk answers 507 and leaves nothing half-written${
+    ROOT ? "" : " (skipped: mounting a small tmpfs needs root)"
+  }`,
+  ignore: !ROOT,
+  async fn() {
+    const disk = await tinyDisk();
+    try {
+      await Deno.writeTextFile(`${disk}/old.txt`, "old\n");
+      const s = await startTestServer(
+        `access_log off;
+         server { listen 127.0.0.1:0; root site;
+           location /full/ { upload_store ${disk}; client_max_body_size 10m; } }`,
+        FILES,
+      );
+      try {
+        const big = new Uint8Array(1024 * 1024).fill(1);
+        const put = await fetch(`${s.base}/full/old.txt`, { method: "PUT", body: big });
+        assert.equal(put.status, 507);
+        await put.body?.cancel();
+        const form = new FormData();
+        form.append("file", new File([big], "new.bin"));
+        const post = await fetch(`${s.base}/full/`, { method: "POST", body: form });
+        assert.equal(post.status, 507);
+        await post.body?.cancel();
+      } finally {
+        await s.close();
+      }
+      assert.deepEqual(await names(disk), ["old.txt"]);
+      assert.equal(await Deno.readTextFile(`${disk}/old.txt`), "old\n");
+    } finally {
+      await new Deno.Command("umount", { args: [disk] }).output();
+      await Deno.remove(disk);
+    }
+  },
+});

@@ -222,8 +222,12 @@ Deno.test("200 requests incl. CGI leave no descriptor, child process or zombie b
           // A script whose own child holds its stdout: the whole group must go at the timeout.
           const text = await readAll(s.port, get("/slow/grandchild.py"));
           const pid = /\r\n\r\n(?:[0-9a-f]+\r\n)?(\d+)\n/.exec(text)?.[1];
-          if (pid === undefined) failures.push(`grandchild.py answered ${JSON.stringify(text)}`);
-          else grandchildren.push(Number(pid));
+          if (pid !== undefined) grandchildren.push(Number(pid));
+          // On a loaded machine python may not even start within the 300 ms: a 504 is right too
+          // (the group is killed all the same); at least one must get through (checked below).
+          else if (!text.startsWith("HTTP/1.1 504 ")) {
+            failures.push(`grandchild.py answered ${JSON.stringify(text)}`);
+          }
         } else if (n % 25 === 1) {
           await resetAfter(s.port, get("/cgi/big.py?8"), 1);
         } else if (n % 25 === 2) {

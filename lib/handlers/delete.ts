@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import type { Handler } from "./context.ts";
+import { forgetFile } from "./static.ts";
 
 /**
  * Removes the file the path maps to (root or alias) and answers 204. 404 when it does not exist
@@ -47,6 +48,7 @@ export const deleteHandler: Handler = async (ctx) => {
   if (info.isDirectory) return status(403);
   try {
     await Deno.remove(path);
+    forgetFile(path);
   } catch (error) {
     // Removed by someone else in the meantime.
     if (error instanceof Deno.errors.NotFound) return status(404);

@@ -81,8 +81,18 @@ export function createStaticHandler(options: StaticHandlerOptions = {}): Handler
   };
 }
 
+const defaultCache = new FileCache();
+
 /** The static handler with a default cache (1 s revalidation, 1024 entries, 32 MiB). */
-export const staticHandler: Handler = createStaticHandler();
+export const staticHandler: Handler = createStaticHandler({ cache: defaultCache });
+
+/**
+ * Drops what the static handler remembers of a file this server just changed (an upload, a PUT,
+ * a DELETE), so that the next GET sees the change at once rather than after the cache window.
+ */
+export function forgetFile(path: string): void {
+  defaultCache.delete(path);
+}
 
 /** Answers a regular file: 304, 206, 416 or 200. */
 async function serveFile(

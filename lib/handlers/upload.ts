@@ -12,6 +12,7 @@ import { replaceFile, saveRaw } from "../upload/save_raw.ts";
 import { type SavedFile, saveMultipart } from "../upload/save_multipart.ts";
 import { storeTarget } from "../upload/store_target.ts";
 import type { Handler, RequestContext } from "./context.ts";
+import { forgetFile } from "./static.ts";
 
 const encoder = new TextEncoder();
 
@@ -66,6 +67,7 @@ async function post(ctx: RequestContext, store: string, name: string | null): Pr
     const fileName = (name === null ? null : sanitizeFilename(name)) ?? generatedName(contentType);
     saved = [await saveRaw(ctx.body, store, fileName)];
   }
+  for (const file of saved) forgetFile(join(store, file.name));
   const files: UploadedFile[] = saved.map((f) => ({ ...f, url: urlOf(ctx, f.name) }));
   const result = uploadResultBody(files, getHeader(ctx.head, "accept"));
   return {
@@ -83,6 +85,7 @@ async function put(ctx: RequestContext, store: string, name: string | null): Pro
   // A directory of that name is not replaced.
   if (await isDirectory(join(store, name))) return refuse(409);
   const created = await replaceFile(ctx.body, store, name);
+  forgetFile(join(store, name));
   if (!created) return { status: 204, headers: [], body: null };
   return { status: 201, headers: [["Location", urlOf(ctx, name)]], body: null };
 }

@@ -220,3 +220,24 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a GET right after an upload, a PUT or a DELETE sees the change (no stale cache)", async () => {
+  await withServer(async (s) => {
+    const text = async (path: string) => {
+      const res = await fetch(`${s.base}${path}`);
+      return `${res.status} ${await res.text()}`;
+    };
+    // Cached as missing, then uploaded.
+    assert.match(await text("/up/n.txt"), /^404 /);
+    const form = new FormData();
+    form.append("file", new File(["new\n"], "n.txt"));
+    (await fetch(`${s.base}/up/`, { method: "POST", body: form })).body?.cancel();
+    assert.equal(await text("/up/n.txt"), "200 new\n");
+    // Cached with its content, then replaced.
+    await fetch(`${s.base}/up/n.txt`, { method: "PUT", body: "replaced\n" });
+    assert.equal(await text("/up/n.txt"), "200 replaced\n");
+    // Cached, then deleted.
+    (await fetch(`${s.base}/up/n.txt`, { method: "DELETE" })).body?.cancel();
+    assert.match(await text("/up/n.txt"), /^404 /);
+  });
+});

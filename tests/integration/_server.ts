@@ -43,3 +43,18 @@ export async function startTestServer(
     },
   };
 }
+
+/** Runs `fn` against a server started as startTestServer does, and closes it afterwards. */
+export async function withTestServer(
+  config: string,
+  files: Record<string, string | Uint8Array>,
+  fn: (s: TestServer) => Promise<void>,
+  options: StartOptions = {},
+): Promise<void> {
+  const s = await startTestServer(config, files, options);
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RawClient, rawRequest } from "./_client.ts";
-import { startTestServer, type TestServer } from "./_server.ts";
+import { startTestServer, type TestServer, withTestServer } from "./_server.ts";
 
 const TESTDATA = join(import.meta.dirname!, "..", "testdata", "cgi");
 const EXAMPLES = join(import.meta.dirname!, "..", "..", "cgi");
@@ -29,13 +29,8 @@ server {
 `;
 const FILES = { "site/a.txt": "static\n" };
 
-async function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
-  const s = await startTestServer(CONFIG, FILES);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
+function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
+  return withTestServer(CONFIG, FILES, fn);
 }
 
 function envOf(text: string): Map<string, string> {

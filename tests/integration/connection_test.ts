@@ -1,7 +1,7 @@
 /** The connection engine over real sockets: keep-alive, pipelining, framing, limits, timeouts. */
 import assert from "node:assert/strict";
 import { RawClient, rawRequest } from "./_client.ts";
-import { startTestServer, type TestServer } from "./_server.ts";
+import { startTestServer, type TestServer, withTestServer } from "./_server.ts";
 
 const CONFIG = `
 access_log off;
@@ -21,13 +21,8 @@ const FILES = {
   "up/README.txt": "uploads\n",
 };
 
-async function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
-  const s = await startTestServer(CONFIG, FILES);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
+function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
+  return withTestServer(CONFIG, FILES, fn);
 }
 
 Deno.test("connection keeps HTTP/1.1 alive and answers several requests in turn", async () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RawClient, rawRequest, type RawResponse } from "./_client.ts";
-import { startTestServer, type TestServer } from "./_server.ts";
+import { type TestServer, withTestServer } from "./_server.ts";
 
 const HOSTILE = join(import.meta.dirname!, "..", "testdata", "hostile");
 const H2_BYTES = await Deno.readFile(join(HOSTILE, "h2_prior_knowledge.bin"));
@@ -225,13 +225,8 @@ function unexpected(lines: string[]): string[] {
   );
 }
 
-async function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
-  const s = await startTestServer(CONFIG, FILES);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
+function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
+  return withTestServer(CONFIG, FILES, fn);
 }
 
 Deno.test("hostile corpus: each malformed request gets its status (or is closed) and the server keeps serving", async () => {

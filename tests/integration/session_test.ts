@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseConfig } from "../../lib/config/load.ts";
-import { startTestServer, type TestServer } from "./_server.ts";
+import { type TestServer, withTestServer } from "./_server.ts";
 
 const EXAMPLES = join(import.meta.dirname!, "..", "..", "cgi");
 const HAS_PHP = await Deno.stat("/usr/bin/php-cgi").then(() => true, () => false);
@@ -92,13 +92,8 @@ server {
 `;
 }
 
-async function withServer(fn: (s: TestServer) => Promise<void>, extra = ""): Promise<void> {
-  const s = await startTestServer(config(extra), FILES);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
+function withServer(fn: (s: TestServer) => Promise<void>, extra = ""): Promise<void> {
+  return withTestServer(config(extra), FILES, fn);
 }
 
 interface Answer {

@@ -1,7 +1,7 @@
 /** Uploads and DELETE through the real server: forms, raw and chunked bodies, limits, failures. */
 import assert from "node:assert/strict";
 import { RawClient } from "./_client.ts";
-import { startTestServer, type TestServer } from "./_server.ts";
+import { startTestServer, type TestServer, withTestServer } from "./_server.ts";
 
 const CONFIG = `
 access_log off;
@@ -20,13 +20,8 @@ server {
 `;
 const FILES = { "site/index.html": "home\n", "site/up/keep.txt": "keep\n", "site/small/x": "x" };
 
-async function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
-  const s = await startTestServer(CONFIG, FILES);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
+function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
+  return withTestServer(CONFIG, FILES, fn);
 }
 
 async function names(dir: string): Promise<string[]> {

@@ -1,0 +1,137 @@
+/** Every error the loader reports, with its position: config text → "file:line: message". */
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "../../../lib/config/load.ts";
+
+/** Wraps directives in a server block that starts on line 1 (so they start on line 2). */
+const inServer = (body: string) => `server {\n${body}\n}\n`;
+/** Wraps directives in a location block inside a server (they start on line 3). */
+const inLocation = (body: string) => `server {\nlocation / {\n${body}\n}\n}\n`;
+
+const F = "conf/x.conf";
+
+const ERRORS: Array<[text: string, expected: string]> = [
+  // Syntax (lexer and parser).
+  ["}", `${F}:1: unexpected "}"`],
+  [inServer("root /x\n"), `${F}:4: unexpected "}"`],
+  [inServer("{"), `${F}:2: unexpected "{"`],
+  [inServer(";"), `${F}:2: unexpected ";"`],
+  ["server {\n  listen 80", `${F}:2: unexpected end of file, expecting ";" or "}"`],
+  ["server {\n  listen 80;\n", `${F}:3: unexpected end of file, expecting "}"`],
+  ['server {\n  root "/x;\n}\n', `${F}:4: unexpected end of file, expecting ";" or "}"`],
+  [inServer('root "/x"y;'), `${F}:2: unexpected "y"`],
+  // Generic checks from the directive table.
+  [inServer("lisen 80;"), `${F}:2: unknown directive "lisen"`],
+  ["root /x;\nserver {}", `${F}:1: "root" directive is not allowed here`],
+  ["listen 80;", `${F}:1: "listen" directive is not allowed here`],
+  [inServer("server {}"), `${F}:2: "server" directive is not allowed here`],
+  [inLocation("location /a/ {}"), `${F}:3: "location" directive is not allowed here`],
+  [inLocation("listen 80;"), `${F}:3: "listen" directive is not allowed here`],
+  [
+    inLocation("keepalive_timeout 5s;"),
+    `${F}:3: "keepalive_timeout" directive is not allowed here`,
+  ],
+  [inServer("alias /x;"), `${F}:2: "alias" directive is not allowed here`],
+  [inLocation("access_log off;"), `${F}:3: "access_log" directive is not allowed here`],
+  ["server;", `${F}:1: directive "server" has no opening "{"`],
+  [inServer("root /x { }"), `${F}:2: directive "root" is not terminated by ";"`],
+  [inServer("listen;"), `${F}:2: invalid number of arguments in "listen" directive`],
+  [inServer("listen 80 81;"), `${F}:2: invalid number of arguments in "listen" directive`],
+  [inServer("root;"), `${F}:2: invalid number of arguments in "root" directive`],
+  [inServer("error_page 404;"), `${F}:2: invalid number of arguments in "error_page" directive`],
+  [inServer("cgi .py;"), `${F}:2: invalid number of arguments in "cgi" directive`],
+  [inServer("return 301 /a /b;"), `${F}:2: invalid number of arguments in "return" directive`],
+  [inServer("location {}"), `${F}:2: invalid number of arguments in "location" directive`],
+  ["server x {}", `${F}:1: invalid number of arguments in "server" directive`],
+  [inServer("autoindex on;\nautoindex off;"), `${F}:3: "autoindex" directive is duplicate`],
+  [inLocation("root /a;\nroot /b;"), `${F}:4: "root" directive is duplicate`],
+  [inServer("return 404;\nreturn 403;"), `${F}:3: "return" directive is duplicate`],
+  ["access_log off;\naccess_log stdout;", `${F}:2: "access_log" directive is duplicate`],
+  // Values.
+  [inServer("listen 99999;"), `${F}:2: invalid port in "99999" of the "listen" directive`],
+  [
+    inServer("listen 127.0.0.1:70000;"),
+    `${F}:2: invalid port in "127.0.0.1:70000" of the "listen" directive`,
+  ],
+  [
+    inServer("listen 300.1.1.1:80;"),
+    `${F}:2: invalid host in "300.1.1.1:80" of the "listen" directive`,
+  ],
+  [inServer("listen :80;"), `${F}:2: no host in ":80" of the "listen" directive`],
+  [inServer("listen 8080;\nlisten 0.0.0.0:8080;"), `${F}:3: a duplicate listen "0.0.0.0:8080"`],
+  [
+    inServer("autoindex maybe;"),
+    `${F}:2: invalid value "maybe" in "autoindex" directive, it must be "on" or "off"`,
+  ],
+  [inServer("client_max_body_size 10x;"), `${F}:2: "client_max_body_size" directive invalid value`],
+  [inServer("client_max_body_size -1;"), `${F}:2: "client_max_body_size" directive invalid value`],
+  [inServer("keepalive_timeout 5q;"), `${F}:2: "keepalive_timeout" directive invalid value`],
+  [inServer("send_timeout 30d;"), `${F}:2: "send_timeout" directive invalid value`],
+  [
+    inServer("client_header_timeout -1;"),
+    `${F}:2: "client_header_timeout" directive invalid value`,
+  ],
+  [inServer("client_body_timeout 1.5s;"), `${F}:2: "client_body_timeout" directive invalid value`],
+  [inServer("error_page abc /e.html;"), `${F}:2: invalid value "abc"`],
+  [inServer("error_page 200 /e.html;"), `${F}:2: value "200" must be between 300 and 599`],
+  [inServer("error_page 404 600 /e.html;"), `${F}:2: value "600" must be between 300 and 599`],
+  [inServer("error_page 404 =200 /e.html;"), `${F}:2: invalid value "=200"`],
+  [
+    inServer("error_page 404 e.html;"),
+    `${F}:2: invalid URI "e.html" in "error_page" directive, it must start with "/"`,
+  ],
+  [inServer("index a.html '';"), `${F}:2: index "" in "index" directive is invalid`],
+  [inServer("return abc;"), `${F}:2: invalid return code "abc"`],
+  [inLocation("return 1000;"), `${F}:3: invalid return code "1000"`],
+  [
+    inServer("allow_methods GET FETCH;"),
+    `${F}:2: invalid method "FETCH" in "allow_methods" directive`,
+  ],
+  [inServer("allow_methods GE/T;"), `${F}:2: invalid method "GE/T" in "allow_methods" directive`],
+  [
+    inServer("cgi py /usr/bin/python3;"),
+    `${F}:2: invalid extension "py" in "cgi" directive, it must start with "."`,
+  ],
+  [
+    inServer("cgi . /usr/bin/python3;"),
+    `${F}:2: invalid extension "." in "cgi" directive, it must start with "."`,
+  ],
+  [inServer("cgi .py '';"), `${F}:2: invalid interpreter "" in "cgi" directive`],
+  [
+    inLocation("cgi .py /a;\ncgi .py /b;"),
+    `${F}:4: duplicate extension ".py" in "cgi" directive`,
+  ],
+  // Locations.
+  [inServer("location /a/ {}\nlocation /a/ {}"), `${F}:3: duplicate location "/a/"`],
+  [inServer("location = /a {}\nlocation =/a {}"), `${F}:3: duplicate location "/a"`],
+  [inServer("location ~ \\.php$ {}"), `${F}:2: invalid location modifier "~"`],
+  [inServer("location a/ {}"), `${F}:2: invalid location "a/", it must start with "/"`],
+  [inServer("location @named {}"), `${F}:2: invalid location "@named", it must start with "/"`],
+  [
+    inLocation("root /a;\nalias /b;"),
+    `${F}:4: "alias" directive is duplicate, "root" directive was specified earlier`,
+  ],
+  [
+    inLocation("alias /b;\nroot /a;"),
+    `${F}:4: "root" directive is duplicate, "alias" directive was specified earlier`,
+  ],
+  // The file as a whole.
+  ["", `${F}:1: no "server" block`],
+  ["# nothing\naccess_log off;\n", `${F}:3: no "server" block`],
+];
+
+for (const [text, expected] of ERRORS) {
+  Deno.test(`parseConfig() fails with '${expected}' for ${JSON.stringify(text)}`, () => {
+    assert.throws(() => parseConfig(text, F), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `not a ConfigError: ${err}`);
+      assert.equal(err.message, expected);
+      assert.equal(err.file, F);
+      assert.equal(`${F}:${err.line}: ${err.detail}`, expected);
+      return true;
+    });
+  });
+}
+
+Deno.test("parseConfig() reports the first problem of a file in the order of the file", () => {
+  const text = inServer("listen 80;\nlisen 81;\nroot;");
+  assert.throws(() => parseConfig(text, F), { message: `${F}:3: unknown directive "lisen"` });
+});

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { parseConfig } from "../../../lib/config/load.ts";
+import { mergeSettings } from "../../../lib/config/merge.ts";
+import type { HttpSettings, ServerConfig } from "../../../lib/config/types.ts";
+
+const FILE = "/srv/conf/site.conf";
+
+function servers(text: string): ServerConfig[] {
+  return parseConfig(text, FILE).servers;
+}
+
+const PARENT: HttpSettings = {
+  root: "/p",
+  index: ["index.html"],
+  autoindex: true,
+  allowMethods: ["GET", "HEAD"],
+  clientMaxBodySize: 10,
+  errorPages: new Map([[404, "/404.html"], [500, "/500.html"]]),
+  uploadStore: "/up",
+  cgi: new Map([[".py", "/usr/bin/python3"]]),
+  cgiTimeout: 30_000,
+  session: false,
+};
+
+Deno.test("mergeSettings() takes every unset field from the parent", () => {
+  assert.deepEqual(mergeSettings(PARENT, {}), PARENT);
+});
+
+Deno.test("mergeSettings() keeps every field the child sets", () => {
+  const child: HttpSettings = {
+    root: "/c",
+    index: ["a.htm"],
+    autoindex: false,
+    allowMethods: null,
+    clientMaxBodySize: 0,
+    errorPages: new Map([[403, "/403.html"]]),
+    uploadStore: null,
+    cgi: new Map([[".pl", "/usr/bin/perl"]]),
+    cgiTimeout: 5_000,
+    session: false,
+  };
+  assert.deepEqual(mergeSettings(PARENT, child), child);
+});
+
+Deno.test("mergeSettings() copies arrays and maps", () => {
+  const merged = mergeSettings(PARENT, {});
+  assert.notEqual(merged.index, PARENT.index);
+  assert.notEqual(merged.allowMethods, PARENT.allowMethods);
+  assert.notEqual(merged.errorPages, PARENT.errorPages);
+  assert.notEqual(merged.cgi, PARENT.cgi);
+});
+
+Deno.test("parseConfig() fills a bare server with the defaults", () => {
+  const [s] = servers("server {}");
+  assert.ok(s);
+  assert.deepEqual(s.listen, [{ host: "0.0.0.0", port: 8080 }]);
+  assert.deepEqual(s.serverNames, []);
+  assert.equal(s.root, "/srv/conf/html");
+  assert.deepEqual(s.index, ["index.html"]);
+  assert.equal(s.autoindex, false);
+  assert.equal(s.allowMethods, null);
+  assert.equal(s.clientMaxBodySize, 1024 * 1024);
+  assert.deepEqual(s.errorPages, new Map());
+  assert.equal(s.uploadStore, null);
+  assert.deepEqual(s.cgi, new Map());
+  assert.deepEqual(s.timeouts, {
+    clientHeader: 60_000,
+    clientBody: 60_000,
+    keepalive: 75_000,
+    send: 60_000,
+  });
+  assert.equal(s.accessLog, "stdout");
+  assert.equal(s.return, null);
+});
+
+Deno.test("parseConfig() adds an implicit location / carrying the server's settings", () => {
+  const [s] = servers("server {\n  root /www;\n  autoindex on;\n  location /a/ {}\n}");
+  assert.ok(s);
+  const root = s.locations.find((l) => l.path === "/");
+  assert.deepEqual(root, {
+    root: "/www",
+    index: ["index.html"],
+    autoindex: true,
+    allowMethods: null,
+    clientMaxBodySize: 1024 * 1024,
+    errorPages: new Map(),
+    uploadStore: null,
+    cgi: new Map(),
+    cgiTimeout: 30_000,
+    session: false,
+    path: "/",
+    exact: false,
+    alias: null,
+    return: null,
+    pos: { file: FILE, line: 1 },
+  });
+});
+
+Deno.test("parseConfig() adds no implicit location when location / exists", () => {
+  const [s] = servers("server {\n  location / { autoindex on; }\n  location = / {}\n}");
+  assert.deepEqual(s?.locations.map((l) => [l.path, l.exact, l.autoindex]), [
+    ["/", true, false],
+    ["/", false, true],
+  ]);
+});
+
+Deno.test("parseConfig() lets locations inherit what they do not set", () => {
+  const [s] = servers(`server {
+    root /www;
+    index a.html;
+    autoindex on;
+    allow_methods GET;
+    client_max_body_size 2k;
+    error_page 404 /404.html;
+    upload_store /up;
+    cgi .py /usr/bin/python3;
+    location /a/ {}
+    location /b/ {
+      root /other;
+      index b.html;
+      autoindex off;
+      allow_methods POST;
+      client_max_body_size 0;
+      error_page 500 /500.html;
+      upload_store off;
+      cgi .pl /usr/bin/perl;
+    }
+  }`);
+  assert.ok(s);
+  const [a, b] = s.locations;
+  assert.deepEqual(
+    [a?.path, a?.root, a?.index, a?.autoindex, a?.allowMethods, a?.clientMaxBodySize],
+    ["/a/", "/www", ["a.html"], true, ["GET", "HEAD"], 2048],
+  );
+  assert.deepEqual([a?.errorPages, a?.uploadStore, a?.cgi], [
+    new Map([[404, "/404.html"]]),
+    "/up",
+    new Map([[".py", "/usr/bin/python3"]]),
+  ]);
+  assert.deepEqual(
+    [b?.path, b?.root, b?.index, b?.autoindex, b?.allowMethods, b?.clientMaxBodySize],
+    ["/b/", "/other", ["b.html"], false, ["POST"], 0],
+  );
+  // A location's error_page and cgi replace the server's maps as a whole, like nginx.
+  assert.deepEqual([b?.errorPages, b?.uploadStore, b?.cgi], [
+    new Map([[500, "/500.html"]]),
+    null,
+    new Map([[".pl", "/usr/bin/perl"]]),
+  ]);
+});
+
+Deno.test("parseConfig() does not inherit alias or return into locations", () => {
+  const [s] = servers(
+    "server {\n  return 404;\n  location /a/ { alias /x; }\n  location /b/ {}\n}",
+  );
+  assert.ok(s);
+  assert.deepEqual(s.return, { code: 404 });
+  assert.deepEqual(s.locations.map((l) => [l.path, l.alias, l.return]), [
+    ["/a/", "/x", null],
+    ["/b/", null, null],
+    ["/", null, null],
+  ]);
+});
+
+Deno.test("parseConfig() sorts exact locations first, then prefixes, longest first", () => {
+  const [s] = servers(`server {
+    location /a/ {}
+    location = /x {}
+    location /a/b/c/ {}
+    location / {}
+    location = /longer/exact {}
+    location /b/ {}
+    location /a/b/ {}
+  }`);
+  assert.deepEqual(s?.locations.map((l) => `${l.exact ? "=" : ""}${l.path}`), [
+    "=/longer/exact",
+    "=/x",
+    "/a/b/c/",
+    "/a/b/",
+    "/a/",
+    "/b/",
+    "/",
+  ]);
+});
+
+Deno.test("parseConfig() gives each server and location its own maps", () => {
+  const [one, two] = servers(
+    "server { error_page 404 /e.html; }\nserver { error_page 404 /e.html; }",
+  );
+  assert.ok(one && two);
+  assert.notEqual(one.errorPages, one.locations[0]?.errorPages);
+  one.errorPages.set(500, "/x");
+  assert.equal(one.locations[0]?.errorPages.has(500), false);
+  assert.equal(two.errorPages.has(500), false);
+});
+
+Deno.test("parseConfig() allows servers sharing a listen address and a name", () => {
+  const list = servers(
+    "server { listen 80; server_name a; }\nserver { listen 80; server_name a; }",
+  );
+  assert.equal(list.length, 2);
+});

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { contentType } from "../../../lib/http/mime.ts";
+
+const CASES: [path: string, expected: string][] = [
+  ["/index.html", "text/html; charset=utf-8"],
+  ["/a.htm", "text/html; charset=utf-8"],
+  ["/style.css", "text/css; charset=utf-8"],
+  ["/app.js", "text/javascript; charset=utf-8"],
+  ["/mod.mjs", "text/javascript; charset=utf-8"],
+  ["/data.json", "application/json; charset=utf-8"],
+  ["/feed.xml", "application/xml; charset=utf-8"],
+  ["/notes.txt", "text/plain; charset=utf-8"],
+  ["/table.csv", "text/csv; charset=utf-8"],
+  ["/README.md", "text/markdown; charset=utf-8"],
+  ["/logo.svg", "image/svg+xml; charset=utf-8"],
+  ["/site.webmanifest", "application/manifest+json; charset=utf-8"],
+  ["/app.js.map", "application/json; charset=utf-8"],
+  ["/a.png", "image/png"],
+  ["/a.jpg", "image/jpeg"],
+  ["/a.jpeg", "image/jpeg"],
+  ["/a.gif", "image/gif"],
+  ["/a.webp", "image/webp"],
+  ["/a.avif", "image/avif"],
+  ["/favicon.ico", "image/x-icon"],
+  ["/a.bmp", "image/bmp"],
+  ["/f.woff", "font/woff"],
+  ["/f.woff2", "font/woff2"],
+  ["/f.ttf", "font/ttf"],
+  ["/f.otf", "font/otf"],
+  ["/s.mp3", "audio/mpeg"],
+  ["/s.ogg", "audio/ogg"],
+  ["/s.oga", "audio/ogg"],
+  ["/s.wav", "audio/wav"],
+  ["/s.flac", "audio/flac"],
+  ["/s.m4a", "audio/mp4"],
+  ["/v.mp4", "video/mp4"],
+  ["/v.m4v", "video/mp4"],
+  ["/v.webm", "video/webm"],
+  ["/v.ogv", "video/ogg"],
+  ["/v.mov", "video/quicktime"],
+  ["/v.mkv", "video/x-matroska"],
+  ["/d.pdf", "application/pdf"],
+  ["/m.wasm", "application/wasm"],
+  ["/a.zip", "application/zip"],
+  ["/a.tar.gz", "application/gzip"],
+  ["/a.tar", "application/x-tar"],
+  ["/a.7z", "application/x-7z-compressed"],
+  ["/UPPER.HTML", "text/html; charset=utf-8"],
+  ["/Mixed.PnG", "image/png"],
+  ["/no-extension", "application/octet-stream"],
+  ["/unknown.qqq", "application/octet-stream"],
+  ["/.bashrc", "application/octet-stream"],
+  ["/dir.html/file", "application/octet-stream"],
+  ["/trailing.", "application/octet-stream"],
+  ["/dir/.hidden.css", "text/css; charset=utf-8"],
+  ["plain.txt", "text/plain; charset=utf-8"],
+];
+
+for (const [path, expected] of CASES) {
+  Deno.test(`contentType() returns "${expected}" for "${path}"`, () => {
+    assert.equal(contentType(path), expected);
+  });
+}

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { type CgiHead, CgiOutputParser, type CgiParseResult } from "../../../lib/cgi/output_parser.ts";
+import {
+  type CgiHead,
+  CgiOutputParser,
+  type CgiParseResult,
+} from "../../../lib/cgi/output_parser.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

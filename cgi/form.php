@@ -12,33 +12,94 @@ function rows(array $values): string
     $out = '';
     foreach ($values as $key => $value) {
         $text = is_array($value) ? implode(', ', array_map('strval', $value)) : (string)$value;
-        $out .= '<tr><th>' . e((string)$key) . '</th><td>' . e($text) . "</td></tr>\n";
+        $out .= '      <tr><th>' . e((string)$key) . '</th><td>' . e($text) . "</td></tr>\n";
     }
     return $out;
 }
 ?>
 <!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Form echo (PHP)</title></head>
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Form echo (PHP) · webserv</title>
+  <meta name="description" content="A form handled by php-cgi: GET and POST fields echoed back.">
+  <meta name="color-scheme" content="light dark">
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+  <link rel="icon" href="/favicon.ico" sizes="32x32">
+  <link rel="stylesheet" href="/css/site.css">
+</head>
 <body>
-<h1>Form echo (PHP)</h1>
-<p>Method: <?= e($_SERVER['REQUEST_METHOD'] ?? 'GET') ?></p>
-<?php if ($_GET): ?><h2>$_GET</h2><table><?= rows($_GET) ?></table><?php endif; ?>
-<?php if ($_POST): ?><h2>$_POST</h2><table><?= rows($_POST) ?></table><?php endif; ?>
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="site-header">
+    <div class="wrap">
+      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
+      <nav class="site-nav" aria-label="Main">
+        <ul>
+          <li><a href="/">Home</a></li>
+          <li><a href="/gallery.html">Gallery</a></li>
+          <li><a href="/video.html">Video</a></li>
+          <li><a href="/upload.html">Upload</a></li>
+          <li><a href="/files/">Files</a></li>
+        </ul>
+      </nav>
+    </div>
+  </header>
+  <main id="main" class="wrap">
+    <h1>Form echo (PHP)</h1>
+    <p class="lead">What <code>php-cgi</code> made of this request: <code>$_GET</code>,
+      <code>$_POST</code> and <code>$_FILES</code>.</p>
+    <p>Method: <?= e($_SERVER['REQUEST_METHOD'] ?? 'GET') ?></p>
+<?php if ($_GET): ?>
+    <h2>$_GET</h2>
+    <table class="data-table">
+<?= rows($_GET) ?>
+    </table>
+<?php endif; ?>
+<?php if ($_POST): ?>
+    <h2>$_POST</h2>
+    <table class="data-table">
+<?= rows($_POST) ?>
+    </table>
+<?php endif; ?>
 <?php foreach ($_FILES as $field => $file): ?>
-<h2>File "<?= e((string)$field) ?>"</h2>
+    <h2>File "<?= e((string)$field) ?>"</h2>
 <?php if (($file['error'] ?? UPLOAD_ERR_NO_FILE) === UPLOAD_ERR_OK): ?>
-<p>Name: <?= e((string)$file['name']) ?>, size: <?= (int)$file['size'] ?> bytes</p>
+    <p>Name: <?= e((string)$file['name']) ?>, size: <?= (int)$file['size'] ?> bytes</p>
 <?php else: ?>
-<p>Upload failed (error <?= (int)($file['error'] ?? -1) ?>)</p>
+    <p class="status error">Upload failed (error <?= (int)($file['error'] ?? -1) ?>)</p>
 <?php endif; ?>
 <?php endforeach; ?>
-<h2>Try it</h2>
-<form method="get" action=""><input name="q" placeholder="GET value"> <button>GET</button></form>
-<form method="post" action=""><input name="a" placeholder="urlencoded"> <button>POST</button></form>
-<form method="post" action="" enctype="multipart/form-data">
-<input name="note" placeholder="multipart"> <input type="file" name="file"> <button>Upload</button>
-</form>
-<p><a href="/">Back home</a></p>
+    <h2>Try it</h2>
+    <form class="panel" method="get" action="">
+      <label for="q">A query string (GET)</label>
+      <div class="field-row">
+        <input id="q" name="q" placeholder="GET value">
+        <button>GET</button>
+      </div>
+    </form>
+    <form class="panel" method="post" action="">
+      <label for="a">An urlencoded body (POST)</label>
+      <div class="field-row">
+        <input id="a" name="a" placeholder="urlencoded">
+        <button>POST</button>
+      </div>
+    </form>
+    <form class="panel" method="post" action="" enctype="multipart/form-data">
+      <label for="note">A multipart body with a file (POST)</label>
+      <div class="field-row">
+        <input id="note" name="note" placeholder="multipart">
+        <input type="file" name="file" aria-label="File">
+        <button>Upload</button>
+      </div>
+    </form>
+    <p><a href="/">Back home</a></p>
+  </main>
+  <footer class="site-footer">
+    <div class="wrap">
+      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
+      <a href="/">Home</a>
+    </div>
+  </footer>
 </body>
 </html>

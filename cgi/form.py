@@ -53,30 +53,94 @@ if method == "POST":
         fields, files = parse_multipart(content_type, body)
 
 
-def table(title, rows):
+def table(title, rows, kind=""):
     if not rows:
         return ""
     cells = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+        "      <tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+        for row in rows
     )
-    return f"<h2>{html.escape(title)}</h2>\n<table>\n{cells}\n</table>\n"
+    classes = f"data-table {kind}".strip()
+    return (
+        f"    <h2>{html.escape(title)}</h2>\n"
+        f'    <table class="{classes}">\n{cells}\n    </table>\n'
+    )
 
 
-page = f"""<!DOCTYPE html>
+HEADER = """<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Form echo (Python)</title></head>
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Form echo (Python) · webserv</title>
+  <meta name="description" content="A Python CGI script that echoes GET and POST form fields.">
+  <meta name="color-scheme" content="light dark">
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+  <link rel="icon" href="/favicon.ico" sizes="32x32">
+  <link rel="stylesheet" href="/css/site.css">
+</head>
 <body>
-<h1>Form echo (Python)</h1>
-<p>Method: {html.escape(method)}</p>
-{table("Query", query)}{table("Fields", fields)}{table("Files (field, name, bytes)", files)}
-<h2>Try it</h2>
-<form method="get" action=""><input name="q" placeholder="GET value"> <button>GET</button></form>
-<form method="post" action=""><input name="a" placeholder="urlencoded"> <button>POST</button></form>
-<form method="post" action="" enctype="multipart/form-data">
-<input name="note" placeholder="multipart"> <input type="file" name="file"> <button>Upload</button>
-</form>
-<p><a href="/">Back home</a></p>
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="site-header">
+    <div class="wrap">
+      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
+      <nav class="site-nav" aria-label="Main">
+        <ul>
+          <li><a href="/">Home</a></li>
+          <li><a href="/gallery.html">Gallery</a></li>
+          <li><a href="/video.html">Video</a></li>
+          <li><a href="/upload.html">Upload</a></li>
+          <li><a href="/files/">Files</a></li>
+        </ul>
+      </nav>
+    </div>
+  </header>
+"""
+
+FOOTER = """  <footer class="site-footer">
+    <div class="wrap">
+      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
+      <a href="/">Home</a>
+    </div>
+  </footer>
 </body>
 </html>
 """
+
+echoed = (
+    table("Query", query) + table("Fields", fields)
+    + table("Files (field, name, bytes)", files, "files")
+)
+page = f"""{HEADER}  <main id="main" class="wrap">
+    <h1>Form echo (Python)</h1>
+    <p class="lead">What this script received, parsed without the <code>cgi</code> module: the
+      query string, and urlencoded or <code>multipart/form-data</code> fields and files.</p>
+    <p>Method: {html.escape(method)}</p>
+{echoed}
+    <h2>Try it</h2>
+    <form class="panel" method="get" action="">
+      <label for="q">A query string (GET)</label>
+      <div class="field-row">
+        <input id="q" name="q" placeholder="GET value">
+        <button>GET</button>
+      </div>
+    </form>
+    <form class="panel" method="post" action="">
+      <label for="a">An urlencoded body (POST)</label>
+      <div class="field-row">
+        <input id="a" name="a" placeholder="urlencoded">
+        <button>POST</button>
+      </div>
+    </form>
+    <form class="panel" method="post" action="" enctype="multipart/form-data">
+      <label for="note">A multipart body with a file (POST)</label>
+      <div class="field-row">
+        <input id="note" name="note" placeholder="multipart">
+        <input type="file" name="file" aria-label="File">
+        <button>Upload</button>
+      </div>
+    </form>
+    <p><a href="/">Back home</a></p>
+  </main>
+{FOOTER}"""
 sys.stdout.buffer.write(b"Content-Type: text/html; charset=utf-8\r\n\r\n" + page.encode("utf-8"))

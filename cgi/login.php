@@ -46,7 +46,7 @@ if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST') {
         header('Location: /cgi-bin/login.php', true, 303);
         exit;
     }
-    $error = '<p class="status error">Wrong user name or password.</p>';
+    $error = '    <p class="status error">Wrong user name or password.</p>' . "\n";
 }
 header('Content-Type: text/html; charset=utf-8');
 header('Cache-Control: no-store');
@@ -57,23 +57,63 @@ if (isset($session['user'])) {
 ?>
 <!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Sessions demo (PHP)</title>
-<link rel="stylesheet" href="/css/site.css"></head>
-<body><main class="wrap">
-<h1>Sessions demo (PHP)</h1>
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Sessions demo (PHP) · webserv</title>
+  <meta name="description" content="Log in and stay logged in: a session kept by webserv.">
+  <meta name="color-scheme" content="light dark">
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+  <link rel="icon" href="/favicon.ico" sizes="32x32">
+  <link rel="stylesheet" href="/css/site.css">
+</head>
+<body>
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="site-header">
+    <div class="wrap">
+      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
+      <nav class="site-nav" aria-label="Main">
+        <ul>
+          <li><a href="/">Home</a></li>
+          <li><a href="/gallery.html">Gallery</a></li>
+          <li><a href="/video.html">Video</a></li>
+          <li><a href="/upload.html">Upload</a></li>
+          <li><a href="/files/">Files</a></li>
+        </ul>
+      </nav>
+    </div>
+  </header>
+  <main id="main" class="wrap">
+    <h1>Sessions demo (PHP)</h1>
+    <p class="lead">The server keeps a session for this browser in a cookie; the script keeps
+      what it wants in the session's data.</p>
 <?php if (isset($session['user'])): ?>
-<p id="greeting">Hello, <strong><?= e((string)$session['user']) ?></strong>!</p>
-<p>Visits while logged in: <strong id="visits"><?= (int)$session['visits'] ?></strong>
-(reload to count; <a href="/cgi-bin/login.py">the Python page</a> shares the session).</p>
-<form method="post" action="/cgi-bin/logout.php"><button>Log out</button></form>
+    <div class="panel">
+      <p id="greeting">Hello, <strong><?= e((string)$session['user']) ?></strong>!</p>
+      <p>Visits while logged in: <strong id="visits"><?= (int)$session['visits'] ?></strong>
+        (reload to count; <a href="/cgi-bin/login.py">the Python page</a> shares the session).</p>
+      <form method="post" action="/cgi-bin/logout.php"><button>Log out</button></form>
+    </div>
 <?php else: ?>
 <?= $error ?>
-<form method="post" action="/cgi-bin/login.php">
-<p><label>User <input name="user" autocomplete="username"></label></p>
-<p><label>Password <input name="password" type="password" autocomplete="current-password"></label></p>
-<p><button>Log in</button> (demo account: <code>demo</code> / <code>demo</code>)</p>
-</form>
+    <form method="post" action="/cgi-bin/login.php" class="panel stacked-form">
+      <label for="user">User</label>
+      <input id="user" name="user" autocomplete="username">
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password">
+      <div class="actions">
+        <button>Log in</button>
+        <span class="hint">Demo account: <code>demo</code> / <code>demo</code></span>
+      </div>
+    </form>
 <?php endif; ?>
-<p><a href="/">Back home</a></p>
-</main></body>
+    <p><a href="/">Back home</a></p>
+  </main>
+  <footer class="site-footer">
+    <div class="wrap">
+      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
+      <a href="/">Home</a>
+    </div>
+  </footer>
+</body>
 </html>

@@ -1,6 +1,6 @@
 /** webserv command line: load a config, check it or serve it until a signal. */
 import { join, resolve } from "node:path";
-import { ConfigError, loadConfig } from "./lib/config/load.ts";
+import { ConfigError, loadConfigWithWarnings } from "./lib/config/load.ts";
 import type { Config } from "./lib/config/types.ts";
 import { startServer } from "./lib/server/listener.ts";
 import { SERVER_NAME, VERSION } from "./lib/version.ts";
@@ -41,6 +41,13 @@ function defaultConfig(): string {
     : join(import.meta.dirname, "config", "default.conf");
 }
 
+/** Loads the configuration, printing what its checks warn about. */
+async function load(file: string): Promise<Config> {
+  const { config, warnings } = await loadConfigWithWarnings(file);
+  for (const warning of warnings) console.error(`webserv: [warn] ${warning}`);
+  return config;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -59,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let config: Config;
   try {
-    config = await loadConfig(args.configFile);
+    config = await load(args.configFile);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`webserv: ${e.message}`);
@@ -73,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     server = await startServer(config);
   } catch (e) {
-    console.error(`webserv: cannot listen: ${describe(e)}`);
+    console.error(`webserv: ${describe(e)}`);
     return 1;
   }
   for (const addr of server.addrs) {
@@ -90,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
   // SIGHUP: read the configuration again; a broken one is reported and the old one kept.
   Deno.addSignalListener("SIGHUP", async () => {
     try {
-      await server.reload(await loadConfig(args.configFile));
+      await server.reload(await load(args.configFile));
       console.error(`webserv: configuration ${args.configFile} reloaded`);
     } catch (e) {
       console.error(`webserv: reload failed, keeping the running configuration: ${describe(e)}`);

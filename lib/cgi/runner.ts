@@ -21,15 +21,43 @@ export interface CgiRunOptions {
   timeoutMs?: number;
   /** Bound on the header block; MAX_CGI_HEADER_BYTES when absent. */
   maxHeaderBytes?: number;
-  /** Where failures and the script's stderr go; console.error when absent. */
-  log?: (line: string) => void;
+  /**
+   * Where failures (the script could not start, ended early, timed out) and the lines of its
+   * stderr go; console.error when absent.
+   */
+  log?: CgiLog;
   /** Called with the script's pid (also its process group id) once it runs. */
   onSpawn?: (pid: number) => void;
   /** Kills the script's group when it aborts (the client went away). */
   signal?: AbortSignal;
-  /** Scripts that may run at once; past it the run is refused with HttpError 503. */
-  maxProcesses?: number;
+  /** The scripts this run counts among (cgi_max_processes); a pool of its own when absent. */
+  pool?: CgiPool;
 }
+
+/**
+ * The scripts of one configuration: how many run (past `maxProcesses` a run is refused with 503),
+ * and every one of them, to kill them all at shutdown and to wait for them at a reload.
+ */
+export class CgiPool {
+  readonly running = new Set<CgiProcess>();
+
+  constructor(readonly maxProcesses = Infinity) {}
+
+  /** Kills the process group of every running script; returns how many there were. */
+  killAll(): number {
+    const all = [...this.running];
+    for (const cgi of all) cgi.kill();
+    return all.length;
+  }
+
+  /** Resolves once every script running now has been reaped and its pipes released. */
+  async allFinished(): Promise<void> {
+    await Promise.all([...this.running].map((cgi) => cgi.finished));
+  }
+}
+
+/** Takes a failure of a script, or a line of its stderr. */
+export type CgiLog = (line: string, kind: "failure" | "stderr") => void;
 
 /** A script that has sent its header block; its body is still streaming. */
 export interface CgiRun {
@@ -63,12 +91,13 @@ export interface CgiRun {
  * case and the script reaped before the promise rejects.
  */
 export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
-  const log = options.log ?? console.error;
+  const log: CgiLog = options.log ?? ((line) => console.error(line));
   const name = basename(options.scriptFile);
-  if (options.maxProcesses !== undefined && running.size >= options.maxProcesses) {
+  const pool = options.pool ?? new CgiPool();
+  if (pool.running.size >= pool.maxProcesses) {
     throw new HttpError(
       503,
-      `Too many CGI scripts running (cgi_max_processes ${options.maxProcesses})`,
+      `Too many CGI scripts running (cgi_max_processes ${pool.maxProcesses})`,
     );
   }
   let child: Deno.ChildProcess;
@@ -85,10 +114,13 @@ export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
     }).spawn();
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    log(`Cannot start CGI interpreter "${options.interpreter}" for "${name}": ${reason}`);
+    log(
+      `Cannot start CGI interpreter "${options.interpreter}" for "${name}": ${reason}`,
+      "failure",
+    );
     throw new HttpError(502, `Cannot start CGI interpreter "${options.interpreter}"`);
   }
-  const cgi = new CgiProcess(child, name, options.timeoutMs ?? DEFAULT_CGI_TIMEOUT_MS, log);
+  const cgi = new CgiProcess(child, name, options.timeoutMs ?? DEFAULT_CGI_TIMEOUT_MS, log, pool);
   cgi.start(options.body ?? null);
   options.onSpawn?.(child.pid);
   const signal = options.signal;
@@ -101,30 +133,12 @@ export async function runCgi(options: CgiRunOptions): Promise<CgiRun> {
   return await cgi.readHead(options.maxHeaderBytes ?? MAX_CGI_HEADER_BYTES);
 }
 
-/** Scripts that run now, for killAllCgi(). */
-const running = new Set<CgiProcess>();
-
-/**
- * Kills the process group of every running script (for shutdown: `Deno.exit()` does not wait for
- * children). Returns how many there were.
- */
-export function killAllCgi(): number {
-  const all = [...running];
-  for (const cgi of all) cgi.kill();
-  return all.length;
-}
-
-/** Resolves once every script running now has been reaped and its pipes released (for shutdown). */
-export async function allCgiFinished(): Promise<void> {
-  await Promise.all([...running].map((cgi) => cgi.finished));
-}
-
 class CgiProcess {
   readonly #child: Deno.ChildProcess;
   readonly #stdout: ReadableStreamDefaultReader<Uint8Array>;
   readonly #name: string;
   readonly #timeoutMs: number;
-  readonly #log: (line: string) => void;
+  readonly #log: CgiLog;
   finished: Promise<void> = Promise.resolve();
   /** The script exited and stderr ended. */
   #reaped: Promise<void> = Promise.resolve();
@@ -141,7 +155,13 @@ class CgiProcess {
   #abandoned = false;
   #closed = false;
 
-  constructor(child: Deno.ChildProcess, name: string, timeoutMs: number, log: (s: string) => void) {
+  constructor(
+    child: Deno.ChildProcess,
+    name: string,
+    timeoutMs: number,
+    log: CgiLog,
+    private readonly pool: CgiPool,
+  ) {
     this.#child = child;
     this.#stdout = child.stdout.getReader();
     this.#name = name;
@@ -151,15 +171,19 @@ class CgiProcess {
 
   /** Starts the stdin pump and the stderr drain, and watches for the exit. */
   start(body: BodyReader | null): void {
-    running.add(this);
+    this.pool.running.add(this);
     const exited = this.#child.status.then(() => {
       this.#exited = true;
     });
     const stdin = this.#pumpStdin(body, this.#child.stdin.getWriter());
-    const stderr = drainStderr(this.#child.stderr, `CGI "${this.#name}"`, this.#log);
+    const stderr = drainStderr(
+      this.#child.stderr,
+      `CGI "${this.#name}"`,
+      (line) => this.#log(line, "stderr"),
+    );
     this.#reaped = Promise.all([exited, stderr]).then(() => {}, () => {});
     this.finished = Promise.all([this.#reaped, stdin]).then(() => {}, () => {}).finally(() => {
-      running.delete(this);
+      this.pool.running.delete(this);
     });
   }
 
@@ -200,7 +224,7 @@ class CgiProcess {
       this.kill();
       this.close();
       await this.#reaped;
-      if (e instanceof HttpError && e.status >= 500) this.#log(e.message);
+      if (e instanceof HttpError && e.status >= 500) this.#log(e.message, "failure");
       throw e;
     }
   }
@@ -234,7 +258,7 @@ class CgiProcess {
       }
     } catch (e) {
       this.close();
-      if (e instanceof HttpError && e.status >= 500) this.#log(e.message);
+      if (e instanceof HttpError && e.status >= 500) this.#log(e.message, "failure");
       throw e;
     } finally {
       this.#disarm();
@@ -316,13 +340,13 @@ class CgiProcess {
     this.#timer = undefined;
   }
 
-  /** SIGKILL to the whole group: grandchildren holding stdout open die too. */
   /** Kills the group because the client went away. */
   abandon(): void {
     this.#abandoned = true;
     this.kill();
   }
 
+  /** SIGKILL to the whole group: grandchildren holding stdout open die too. */
   kill(): void {
     if (this.#killed) return;
     this.#killed = true;

@@ -1,17 +1,15 @@
 /** Built-in values for everything a configuration may leave out. */
 import { join } from "node:path";
-import type { HttpSettings, Limits, ListenAddress, SessionSettings, Timeouts } from "./types.ts";
+import type {
+  ErrorLogSettings,
+  Limits,
+  ListenAddress,
+  SessionSettings,
+  Settings,
+} from "./types.ts";
 
 /** The address a server without `listen` gets. */
 export const DEFAULT_LISTEN: Readonly<ListenAddress> = { host: "0.0.0.0", port: 8080 };
-
-/** Timeouts in milliseconds: 60 s each, keep-alive 75 s, like nginx. */
-export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
-  clientHeader: 60_000,
-  clientBody: 60_000,
-  keepalive: 75_000,
-  send: 60_000,
-};
 
 /** nginx's defaults where nginx has the limit (large_client_header_buffers 4 8k, …). */
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -32,11 +30,11 @@ export const DEFAULT_SESSIONS: Readonly<SessionSettings> = {
   cookieSecure: false,
 };
 
-/** Where access logs go unless `access_log` says otherwise. */
-export const DEFAULT_ACCESS_LOG = "stdout";
+/** Errors of level `error` and above go to stderr. */
+export const DEFAULT_ERROR_LOG: Readonly<ErrorLogSettings> = { target: "stderr", level: "error" };
 
-/** The settings a server starts from; `root` is `html` next to the configuration file. */
-export function defaultSettings(configDir: string): HttpSettings {
+/** The settings the main level starts from; `root` is `html` next to the configuration file. */
+export function defaultSettings(configDir: string): Settings {
   return {
     root: join(configDir, "html"),
     index: ["index.html"],
@@ -48,5 +46,11 @@ export function defaultSettings(configDir: string): HttpSettings {
     cgi: new Map(),
     cgiTimeout: 30_000,
     session: false,
+    // Timeouts: 60 s each, keep-alive 75 s, like nginx.
+    clientHeaderTimeout: 60_000,
+    clientBodyTimeout: 60_000,
+    keepaliveTimeout: 75_000,
+    sendTimeout: 60_000,
+    accessLog: "stdout",
   };
 }

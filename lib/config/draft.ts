@@ -3,42 +3,44 @@
  * A field left undefined means "not set here, inherit".
  */
 import type {
-  HttpSettings,
+  DeferredCheck,
+  ErrorLogSettings,
   Limits,
-  ListenAddress,
+  Listen,
   ReturnDirective,
   SessionSettings,
+  Settings,
   SourcePos,
-  Timeouts,
 } from "./types.ts";
 
-export interface LocationDraft {
+/** What every block holds: the settings written in it. */
+export interface BlockDraft {
+  settings: Partial<Settings>;
+}
+
+export interface LocationDraft extends BlockDraft {
   path: string;
   exact: boolean;
-  settings: Partial<HttpSettings>;
   alias: string | null;
   return: ReturnDirective | null;
   pos: SourcePos;
 }
 
-export interface ServerDraft {
-  settings: Partial<HttpSettings>;
-  listen: ListenAddress[];
+export interface ServerDraft extends BlockDraft {
+  listen: Listen[];
   serverNames: string[];
   locations: LocationDraft[];
-  timeouts: Partial<Timeouts>;
-  /** undefined: inherit from the main context; null: `access_log off`. */
-  accessLog?: string | null;
   return: ReturnDirective | null;
   /** The session directives written in this server block. */
   sessions: Partial<SessionSettings>;
   pos: SourcePos;
 }
 
-export interface MainDraft {
+export interface MainDraft extends BlockDraft {
   /** Absolute path of the configuration file. */
   file: string;
-  accessLog?: string | null;
-  limits?: Partial<Limits>;
+  limits: Partial<Limits>;
+  errorLog?: ErrorLogSettings;
   servers: ServerDraft[];
+  checks: DeferredCheck[];
 }

@@ -4,7 +4,8 @@
  */
 import { dirname } from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { type DirectiveEnv, DIRECTIVES, type Scope } from "./directives.ts";
+import type { DirectiveEnv, Scope } from "./directive.ts";
+import { DIRECTIVES } from "./directives.ts";
 import type { MainDraft } from "./draft.ts";
 import type { ConfigNode, ConfigTree } from "./parser.ts";
 
@@ -13,7 +14,7 @@ import type { ConfigNode, ConfigTree } from "./parser.ts";
  * (stored in positions; its directory resolves relative paths). Throws ConfigError.
  */
 export function evaluate(tree: ConfigTree, file: string, absFile: string): MainDraft {
-  const main: MainDraft = { file: absFile, servers: [] };
+  const main: MainDraft = { file: absFile, settings: {}, limits: {}, servers: [], checks: [] };
   const dir = dirname(absFile);
 
   const walk = (nodes: ConfigNode[], scope: Scope): void => {
@@ -40,7 +41,14 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
       if (!directive.repeatable && seen.has(name)) throw fail(`"${name}" directive is duplicate`);
       seen.add(name);
 
-      const env: DirectiveEnv = { line, dir, error: fail };
+      const env: DirectiveEnv = {
+        name,
+        line,
+        dir,
+        error: fail,
+        defer: (run, severity = "error") =>
+          main.checks.push({ pos: { file, line }, severity, run }),
+      };
       if (directive.block) walk(node.children ?? [], directive.open(scope, args, env));
       else directive.apply(scope, args, env);
     }

@@ -1,40 +1,32 @@
-/** Turns drafts into the final Config: defaults → server → location, one explicit step. */
+/** Turns drafts into the final Config: defaults → main → server → location, one explicit step. */
 import { dirname } from "node:path";
 import {
-  DEFAULT_ACCESS_LOG,
+  DEFAULT_ERROR_LOG,
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_SESSIONS,
-  DEFAULT_TIMEOUTS,
   defaultSettings,
 } from "./defaults.ts";
 import type { LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
-import type { Config, HttpSettings, Limits, LocationConfig, ServerConfig } from "./types.ts";
+import type { Config, Limits, LocationConfig, ServerConfig, Settings } from "./types.ts";
 
 /**
- * The inheritance rule, used for both levels: every field the child did not set comes from the
- * parent. Maps (error pages, CGI) are replaced as a whole when the child sets any entry, like
- * nginx. Arrays and maps are copied, so no two configs share one.
+ * The inheritance rule, used at every level: each field the child did not set comes from the
+ * parent. Lists and maps (index, error pages, CGI) are replaced as a whole when the child sets any
+ * entry, like nginx. They are copied, so no two levels share one.
  */
-export function mergeSettings(parent: HttpSettings, child: Partial<HttpSettings>): HttpSettings {
+export function mergeSettings(parent: Settings, child: Partial<Settings>): Settings {
+  const merged = { ...parent };
+  for (const [key, value] of Object.entries(child)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
   return {
-    root: child.root ?? parent.root,
-    index: [...(child.index ?? parent.index)],
-    autoindex: child.autoindex ?? parent.autoindex,
-    allowMethods: copyOrNull(
-      child.allowMethods === undefined ? parent.allowMethods : child.allowMethods,
-    ),
-    clientMaxBodySize: child.clientMaxBodySize ?? parent.clientMaxBodySize,
-    errorPages: new Map(child.errorPages ?? parent.errorPages),
-    uploadStore: child.uploadStore === undefined ? parent.uploadStore : child.uploadStore,
-    cgi: new Map(child.cgi ?? parent.cgi),
-    cgiTimeout: child.cgiTimeout ?? parent.cgiTimeout,
-    session: child.session ?? parent.session,
+    ...merged,
+    index: [...merged.index],
+    allowMethods: merged.allowMethods === null ? null : [...merged.allowMethods],
+    errorPages: new Map(merged.errorPages),
+    cgi: new Map(merged.cgi),
   };
-}
-
-function copyOrNull(list: string[] | null): string[] | null {
-  return list === null ? null : [...list];
 }
 
 /** Exact locations first, then prefixes; longest first in each; ties in the order of the file. */
@@ -43,7 +35,7 @@ function compareLocations(a: LocationConfig, b: LocationConfig): number {
   return b.path.length - a.path.length;
 }
 
-function mergeLocation(server: HttpSettings, draft: LocationDraft): LocationConfig {
+function mergeLocation(server: Settings, draft: LocationDraft): LocationConfig {
   return {
     ...mergeSettings(server, draft.settings),
     path: draft.path,
@@ -54,13 +46,8 @@ function mergeLocation(server: HttpSettings, draft: LocationDraft): LocationConf
   };
 }
 
-function mergeServer(
-  defaults: HttpSettings,
-  mainAccessLog: string | null,
-  limits: Limits,
-  draft: ServerDraft,
-): ServerConfig {
-  const settings = mergeSettings(defaults, draft.settings);
+function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): ServerConfig {
+  const settings = mergeSettings(main, draft.settings);
   const drafts = [...draft.locations];
   // Every request must match some location: add `location /` when the server has none.
   if (!drafts.some((l) => l.path === "/" && !l.exact)) {
@@ -73,13 +60,14 @@ function mergeServer(
       pos: draft.pos,
     });
   }
+  const listen = draft.listen.length > 0
+    ? draft.listen.map((a) => ({ ...a }))
+    : [{ ...DEFAULT_LISTEN, defaultServer: false }];
   return {
     ...settings,
-    listen: draft.listen.length > 0 ? draft.listen.map((a) => ({ ...a })) : [{ ...DEFAULT_LISTEN }],
+    listen,
     serverNames: [...draft.serverNames],
     locations: drafts.map((l) => mergeLocation(settings, l)).sort(compareLocations),
-    timeouts: { ...DEFAULT_TIMEOUTS, ...draft.timeouts },
-    accessLog: draft.accessLog === undefined ? mainAccessLog : draft.accessLog,
     return: draft.return,
     limits,
     sessions: { ...DEFAULT_SESSIONS, ...draft.sessions },
@@ -89,12 +77,13 @@ function mergeServer(
 
 /** Applies defaults and inheritance to every server and location of a file. */
 export function mergeConfig(draft: MainDraft): Config {
-  const defaults = defaultSettings(dirname(draft.file));
-  const accessLog = draft.accessLog === undefined ? DEFAULT_ACCESS_LOG : draft.accessLog;
+  const main = mergeSettings(defaultSettings(dirname(draft.file)), draft.settings);
   const limits = { ...DEFAULT_LIMITS, ...draft.limits };
   return {
     file: draft.file,
-    servers: draft.servers.map((server) => mergeServer(defaults, accessLog, limits, server)),
+    servers: draft.servers.map((server) => mergeServer(main, limits, server)),
     limits,
+    errorLog: draft.errorLog ?? { ...DEFAULT_ERROR_LOG },
+    checks: draft.checks,
   };
 }

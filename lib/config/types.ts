@@ -1,9 +1,16 @@
 /** The configuration after parsing and merging: what the server runs on. */
+import type { Template } from "../variables/template.ts";
 
 /** One `listen` address. `host` is an IPv4/IPv6 literal or a name such as `localhost`. */
 export interface ListenAddress {
   host: string;
   port: number;
+}
+
+/** A `listen` directive: the address and its parameters. */
+export interface Listen extends ListenAddress {
+  /** `default_server`: this server is the address's default (else the first server is). */
+  defaultServer: boolean;
 }
 
 /** Where in the config file a directive or block was written. */
@@ -16,11 +23,14 @@ export interface SourcePos {
 export interface ReturnDirective {
   code: number;
   /** A URL for 301/302/303/307/308, a text body for other codes; absent when not given. */
-  text?: string;
+  text?: Template;
 }
 
-/** Settings a location inherits from its server, and a server from the built-in defaults. */
-export interface HttpSettings {
+/**
+ * Settings every level may hold (main → server → location), as nginx's per-location
+ * configuration does: a level that does not set one inherits it from the level above.
+ */
+export interface Settings {
   /** Absolute directory; the whole URI is appended to it (nginx `root`). */
   root: string;
   index: string[];
@@ -33,15 +43,25 @@ export interface HttpSettings {
   errorPages: Map<number, string>;
   /** Absolute directory for uploads, or null when uploads are off. */
   uploadStore: string | null;
-  /** File extension with its dot (".php") → absolute path of the interpreter. */
+  /** File extension with its dot (".php") → the interpreter (a path, or a name found on PATH). */
   cgi: Map<string, string>;
   /** Milliseconds a CGI script may take to start answering, and between two pieces of output. */
   cgiTimeout: number;
   /** `session on`: CGI scripts here get a server-side session (SESSION_ID, SESSION_FILE). */
   session: boolean;
+  /** Milliseconds for the whole request head to arrive. */
+  clientHeaderTimeout: number;
+  /** Milliseconds between two reads of a request body. */
+  clientBodyTimeout: number;
+  /** Milliseconds an idle keep-alive connection is kept; 0 turns keep-alive off. */
+  keepaliveTimeout: number;
+  /** Milliseconds one write to the client may take. */
+  sendTimeout: number;
+  /** A file path, "stdout", or null for `access_log off`. */
+  accessLog: string | null;
 }
 
-export interface LocationConfig extends HttpSettings {
+export interface LocationConfig extends Settings {
   /** The location's URI prefix (or exact URI). */
   path: string;
   /** `location = /uri` */
@@ -52,23 +72,12 @@ export interface LocationConfig extends HttpSettings {
   pos: SourcePos;
 }
 
-/** Timeouts in milliseconds. */
-export interface Timeouts {
-  clientHeader: number;
-  clientBody: number;
-  keepalive: number;
-  send: number;
-}
-
-export interface ServerConfig extends HttpSettings {
-  listen: ListenAddress[];
+export interface ServerConfig extends Settings {
+  listen: Listen[];
   /** Lower-cased names; may be empty. */
   serverNames: string[];
   /** Sorted for matching: exact locations first, then prefixes longest first. */
   locations: LocationConfig[];
-  timeouts: Timeouts;
-  /** A file path, "stdout", or null for `access_log off`. */
-  accessLog: string | null;
   return: ReturnDirective | null;
   /** The configuration's limits (one object shared by every server). */
   limits: Limits;
@@ -107,9 +116,37 @@ export interface Limits {
   cgiMaxProcesses: number;
 }
 
+/** Severity of an error-log line, as nginx names them, most severe last. */
+export type LogLevel = "debug" | "info" | "notice" | "warn" | "error" | "crit" | "alert" | "emerg";
+
+/** `error_log path [level];` */
+export interface ErrorLogSettings {
+  /** A file path, or "stderr". */
+  target: string;
+  /** Lines below this level are not written. */
+  level: LogLevel;
+}
+
 export interface Config {
   /** Absolute path of the file the configuration was read from. */
   file: string;
   servers: ServerConfig[];
   limits: Limits;
+  errorLog: ErrorLogSettings;
+  /**
+   * Checks that need the file system or the resolver (a directory exists, an interpreter is
+   * found, a host resolves): run by `verifyConfig()`, which `loadConfig()` and `-t` call.
+   */
+  checks: DeferredCheck[];
+}
+
+/**
+ * A check made after parsing; resolves to a message, or null when all is well. An `error` stops
+ * the configuration from loading; a `warning` is reported and the configuration used (a CGI
+ * interpreter that is missing only fails the requests for its scripts).
+ */
+export interface DeferredCheck {
+  pos: SourcePos;
+  severity: "error" | "warning";
+  run(): Promise<string | null>;
 }

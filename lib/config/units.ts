@@ -60,3 +60,27 @@ export function parseTime(text: string): number | null {
   if (smallest === -1 || !Number.isSafeInteger(total)) return null;
   return total;
 }
+
+/** A duration in nginx's notation, largest units first: 90_000 → "1m30s", 0 → "0s". */
+export function formatTime(ms: number): string {
+  if (ms === 0) return "0s";
+  let left = ms;
+  let text = "";
+  for (const [unit, size] of TIME_UNITS) {
+    // Spell durations in days and below: "24d" reads better than "3w3d".
+    if (unit === "y" || unit === "M" || unit === "w") continue;
+    const n = Math.floor(left / size);
+    if (n === 0) continue;
+    text += `${n}${unit}`;
+    left -= n * size;
+  }
+  return text;
+}
+
+/** A byte count in nginx's notation, with the largest unit that divides it: 8192 → "8k". */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [["g", 1024 ** 3], ["m", 1024 ** 2], ["k", 1024]] as const) {
+    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}

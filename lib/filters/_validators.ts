@@ -1,38 +1,50 @@
-/** Conditional requests against a file's validators (RFC 9110 §13). */
+/** Conditional requests against a response's validators, `ETag` and `Last-Modified` (RFC 9110 §13). */
 import { parseHttpDate } from "../http/date.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
-import type { CachedFile } from "./file_cache.ts";
+import { type Response, responseHeader } from "../http/response.ts";
 
 /**
  * Whether a GET/HEAD should be answered 304: If-None-Match lists a matching tag (weak
  * comparison, "*" matches any), or, only when If-None-Match is absent, If-Modified-Since is at or
- * after the file's modification time.
+ * after the response's Last-Modified.
  */
-export function isNotModified(head: RequestHead, file: CachedFile): boolean {
+export function isNotModified(head: RequestHead, res: Response): boolean {
   const ifNoneMatch = getHeader(head, "if-none-match");
   // If-None-Match takes precedence over If-Modified-Since.
-  if (ifNoneMatch !== undefined) return etagListMatches(ifNoneMatch, file.etag);
+  if (ifNoneMatch !== undefined) {
+    const etag = responseHeader(res, "etag");
+    return etag !== undefined && etagListMatches(ifNoneMatch, etag);
+  }
   const ifModifiedSince = getHeader(head, "if-modified-since");
-  if (ifModifiedSince === undefined || file.mtimeMs === null) return false;
+  if (ifModifiedSince === undefined) return false;
+  const modified = lastModified(res);
   const since = parseHttpDate(ifModifiedSince);
-  // An unparsable date is ignored; HTTP dates have whole seconds.
-  return !Number.isNaN(since) && Math.floor(file.mtimeMs / 1000) * 1000 <= since;
+  // An unparsable date is ignored.
+  return modified !== null && !Number.isNaN(since) && modified <= since;
 }
 
 /**
  * Whether a Range header may be honoured: no If-Range, or an If-Range naming the current
  * representation, by a strong ETag or by exactly its Last-Modified date.
  */
-export function ifRangeHolds(head: RequestHead, file: CachedFile): boolean {
+export function ifRangeHolds(head: RequestHead, res: Response): boolean {
   const ifRange = getHeader(head, "if-range");
   if (ifRange === undefined) return true;
   const value = ifRange.trim();
   // An entity tag: it must match strongly (a weak tag never matches here).
-  if (value.startsWith('"') || value.startsWith("W/")) return value === file.etag;
+  if (value.startsWith('"') || value.startsWith("W/")) return value === responseHeader(res, "etag");
   // A date: it must equal the modification time.
-  if (file.mtimeMs === null) return false;
+  const modified = lastModified(res);
   const date = parseHttpDate(value);
-  return !Number.isNaN(date) && date === Math.floor(file.mtimeMs / 1000) * 1000;
+  return modified !== null && !Number.isNaN(date) && date === modified;
+}
+
+/** The Last-Modified time in milliseconds (whole seconds), or null without one. */
+function lastModified(res: Response): number | null {
+  const value = responseHeader(res, "last-modified");
+  if (value === undefined) return null;
+  const ms = parseHttpDate(value);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** Weak comparison of an If-None-Match list ("*", or tags separated by commas) with one tag. */

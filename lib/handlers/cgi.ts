@@ -1,15 +1,15 @@
 /** Runs CGI scripts for locations with a `cgi` map (extension → interpreter). */
 import { buildCgiEnv } from "../cgi/env.ts";
-import { type CgiRun, runCgi } from "../cgi/runner.ts";
+import { type CgiLog, type CgiRun, runCgi } from "../cgi/runner.ts";
 import { spoolBody, type SpooledBody } from "../cgi/spool_body.ts";
 import type { LocationConfig } from "../config/types.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BodyReader } from "../http/request.ts";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
+import type { Handler, RequestContext } from "../phases/context.ts";
+import { fsErrorStatus } from "./_fs_errors.ts";
 import type { CgiSession } from "../session/cgi_session.ts";
-import { sessionHubFor } from "../session/registry.ts";
-import type { Handler, RequestContext } from "./context.ts";
 
 export interface CgiHandlerOptions {
   /**
@@ -17,8 +17,8 @@ export interface CgiHandlerOptions {
    * default the location's `cgi_timeout`.
    */
   timeoutMs?: number;
-  /** Where failures and scripts' stderr go; console.error when absent. */
-  log?: (line: string) => void;
+  /** Where failures and scripts' stderr go; the configuration's error log when absent. */
+  log?: CgiLog;
 }
 
 /** Where a CGI name in the path led. */
@@ -83,8 +83,8 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
         body,
         timeoutMs: options.timeoutMs ?? location.cgiTimeout,
         signal: ctx.clientGone,
-        maxProcesses: ctx.server.limits.cgiMaxProcesses,
-        log: options.log,
+        pool: ctx.services.cgi,
+        log: options.log ?? errorLogOf(ctx),
       });
     } catch (e) {
       spool?.close();
@@ -120,12 +120,24 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
 }
 
 /**
- * The request's session, or null when the server has no sessions set up (no listener). A session
- * in use by another script is waited for, at most the location's `cgi_timeout`.
+ * The request's session, or null when the server has no sessions set up. A session in use by
+ * another script is waited for, at most the location's `cgi_timeout`.
  */
 function startSession(ctx: RequestContext, scriptName: string): Promise<CgiSession> | null {
-  const hub = sessionHubFor(ctx.server);
+  const hub = ctx.services.sessions.for(ctx.server);
   return hub?.begin(ctx.head, scriptName, ctx.location.cgiTimeout) ?? null;
+}
+
+/**
+ * Scripts' failures go to the error log once per kind (they repeat with every request); the lines
+ * they write to stderr are theirs to word, and each is logged, as nginx logs FastCGI's stderr.
+ */
+function errorLogOf(ctx: RequestContext): CgiLog {
+  const log = ctx.services.log;
+  return (line, kind) => {
+    if (kind === "failure") log.report("error", line);
+    else log.log("error", line);
+  };
 }
 
 /** The CGI handler, with each location's `cgi_timeout`. */
@@ -169,11 +181,12 @@ function interpreterFor(segment: string, cgi: Map<string, string>): string | nul
   return best === null ? null : best[1];
 }
 
+/** Whether a script file exists; missing, too long a name, unreadable: not one to run. */
 async function isRegularFile(file: string): Promise<boolean> {
   try {
     return (await Deno.stat(file)).isFile;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
+    if (fsErrorStatus(e) !== null) return false;
     throw e;
   }
 }

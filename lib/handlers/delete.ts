@@ -2,8 +2,8 @@
 import { basename, dirname, join } from "node:path";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
-import type { Handler } from "./context.ts";
-import { forgetFile } from "./static.ts";
+import type { Handler } from "../phases/context.ts";
+import { fsErrorStatus } from "./_fs_errors.ts";
 
 /**
  * Removes the file the path maps to (root or alias) and answers 204. 404 when it does not exist
@@ -48,7 +48,7 @@ export const deleteHandler: Handler = async (ctx) => {
   if (info.isDirectory) return status(403);
   try {
     await Deno.remove(path);
-    forgetFile(path);
+    ctx.services.files.delete(path);
   } catch (error) {
     // Removed by someone else in the meantime.
     if (error instanceof Deno.errors.NotFound) return status(404);
@@ -63,13 +63,11 @@ function isInside(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
 }
 
-/** Maps a failed lookup to 404 (missing) or 403 (not searchable); rethrows anything else. */
+/** Maps a failed lookup to 404 (missing, a name too long) or 403 (not searchable); rethrows others. */
 function lookupFailure(error: unknown): Response {
-  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-    return status(404);
-  }
-  if (error instanceof Deno.errors.PermissionDenied) return status(403);
-  throw error;
+  const code = fsErrorStatus(error);
+  if (code === null) throw error;
+  return status(code);
 }
 
 function status(code: number): Response {

@@ -6,7 +6,7 @@ import { httpDate } from "../http/date.ts";
 import { contentType } from "../http/mime.ts";
 import { fsErrorStatus } from "./_fs_errors.ts";
 
-/** A regular file. `headers` and `validators` are frozen: share them, never mutate them. */
+/** A regular file. `headers` is frozen: share it, never mutate it. */
 export interface CachedFile {
   kind: "file";
   size: number;
@@ -21,8 +21,6 @@ export interface CachedFile {
   bytes: Uint8Array | null;
   /** For a full 200: Content-Type, Content-Length, Last-Modified, ETag, Accept-Ranges. */
   headers: readonly [string, string][];
-  /** For a 304: ETag and Last-Modified. */
-  validators: readonly [string, string][];
 }
 
 /** A directory. */
@@ -177,7 +175,7 @@ export class FileCache {
   }
 }
 
-/** Builds a file entry with its validators and frozen header lists. */
+/** Builds a file entry with its validators and frozen header list. */
 export function fileEntry(
   path: string,
   size: number,
@@ -205,7 +203,6 @@ export function fileEntry(
     contentType: type,
     bytes,
     headers: freezeHeaders(headers),
-    validators: freezeHeaders(validators),
   };
 }
 

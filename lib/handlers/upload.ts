@@ -11,8 +11,7 @@ import { type UploadedFile, uploadResultBody } from "../upload/result_body.ts";
 import { replaceFile, saveRaw } from "../upload/save_raw.ts";
 import { type SavedFile, saveMultipart } from "../upload/save_multipart.ts";
 import { storeTarget } from "../upload/store_target.ts";
-import type { Handler, RequestContext } from "./context.ts";
-import { forgetFile } from "./static.ts";
+import type { Handler, RequestContext } from "../phases/context.ts";
 
 const encoder = new TextEncoder();
 
@@ -67,7 +66,7 @@ async function post(ctx: RequestContext, store: string, name: string | null): Pr
     const fileName = (name === null ? null : sanitizeFilename(name)) ?? generatedName(contentType);
     saved = [await saveRaw(ctx.body, store, fileName)];
   }
-  for (const file of saved) forgetFile(join(store, file.name));
+  for (const file of saved) ctx.services.files.delete(join(store, file.name));
   const files: UploadedFile[] = saved.map((f) => ({ ...f, url: urlOf(ctx, f.name) }));
   const result = uploadResultBody(files, getHeader(ctx.head, "accept"));
   return {
@@ -85,7 +84,7 @@ async function put(ctx: RequestContext, store: string, name: string | null): Pro
   // A directory of that name is not replaced.
   if (await isDirectory(join(store, name))) return refuse(409);
   const created = await replaceFile(ctx.body, store, name);
-  forgetFile(join(store, name));
+  ctx.services.files.delete(join(store, name));
   if (!created) return { status: 204, headers: [], body: null };
   return { status: 201, headers: [["Location", urlOf(ctx, name)]], body: null };
 }
@@ -96,7 +95,13 @@ function failure(error: unknown): Response {
   if (error instanceof BodyReadError) throw error.cause;
   // Malformed multipart, no file, or a conflict found while saving: say what was wrong.
   if (error instanceof HttpError) return text(error.status, error.message);
+  // As nginx's WebDAV module answers: a directory in the way or a store gone is a conflict, a
+  // store the server may not write is forbidden, a full disk is 507.
   if (error instanceof Deno.errors.IsADirectory) return refuse(409);
+  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+    return refuse(409);
+  }
+  if (error instanceof Deno.errors.PermissionDenied) return refuse(403);
   if (isNoSpace(error)) return refuse(507);
   throw error;
 }
@@ -121,19 +126,18 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 /**
- * An error page answer. The body may not have been read (or only in part), so the connection is
- * closed after it rather than reading what is left.
+ * An error page answer. The body may not have been read (or only in part): the connection reads
+ * and drops a small rest, or closes after a large one.
  */
 function refuse(status: number): Response {
-  return { status, headers: [], body: null, close: true };
+  return { status, headers: [], body: null };
 }
 
-/** An error with a plain-text reason instead of the error page; closes like `refuse`. */
+/** An error with a plain-text reason instead of the error page. */
 function text(status: number, message: string): Response {
   return {
     status,
     headers: [["Content-Type", "text/plain; charset=utf-8"]],
     body: encoder.encode(message + "\n"),
-    close: true,
   };
 }

@@ -1,6 +1,6 @@
 /** The page generated for an error (or redirect) status when no `error_page` file is configured. */
-import type { Response } from "../http/response.ts";
-import { reasonPhrase } from "../http/status.ts";
+import type { Response } from "./response.ts";
+import { reasonPhrase } from "./status.ts";
 import { SERVER_NAME } from "../version.ts";
 
 const HTML = "text/html; charset=utf-8";

@@ -25,15 +25,33 @@ export interface Response {
   /** Header fields in order; names in their usual capitalisation. Repeats are allowed (Set-Cookie). */
   headers: [string, string][];
   /**
-   * null for no body. With status >= 400, null means "an error page": the dispatcher fills it in.
-   * For HEAD the connection sends the head only, whatever the body is.
+   * null for no body. With status >= 400, null means "an error page": the phase engine fills it
+   * in. For HEAD the connection sends the head only, whatever the body is.
    */
   body: Body;
-  /** Set when the connection must close after this response. */
-  close?: boolean;
   /**
-   * A local URI ("/path?query") the dispatcher serves instead, as a GET (a CGI `Location: /x` without
-   * Status). The rest of this response is ignored.
+   * A local URI ("/path?query") the phase engine serves instead, as a GET (a CGI `Location: /x`
+   * without Status, a script index). The rest of this response is ignored.
    */
   internalRedirect?: string;
+}
+
+/** Releases what a body holds (an open file, a running script); safe on any body. */
+export function closeBody(body: Body): void {
+  if (body === null || body instanceof Uint8Array) return;
+  if (body.kind === "file") body.file.close();
+  else body.close?.();
+}
+
+/** The first value of a response header (`lowerName` in lower case), or undefined. */
+export function responseHeader(res: Response, lowerName: string): string | undefined {
+  for (const [name, value] of res.headers) {
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return value;
+  }
+  return undefined;
+}
+
+/** Statuses that never carry a body. */
+export function isBodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
 }

@@ -1,9 +1,7 @@
-/** The access log in nginx's "combined" format, buffered and written without blocking. */
+/** The access log in nginx's "combined" format. */
+import { LogFile, type LogTarget } from "./log_file.ts";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const FLUSH_MS = 200;
-const FLUSH_BYTES = 64 * 1024;
-const encoder = new TextEncoder();
 
 /** What one log line says about a request. */
 export interface AccessEntry {
@@ -36,54 +34,27 @@ export function formatCombined(entry: AccessEntry, date: Date): string {
     `${entry.bytes} "${esc(entry.referer) || "-"}" "${esc(entry.userAgent) || "-"}"\n`;
 }
 
-/** A log destination: lines are queued and written in batches by an async write. */
+/** One access log destination. */
 export class AccessLog {
-  #lines: string[] = [];
-  #size = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #writing: Promise<void> = Promise.resolve();
-  #file: Deno.FsFile | null = null;
-
-  private constructor(private readonly target: "stdout" | Deno.FsFile) {
-    if (target !== "stdout") this.#file = target;
-  }
+  private constructor(private readonly file: LogFile) {}
 
   /** Opens a log: "stdout" or a file path, appended to and created when missing. */
-  static async open(target: string): Promise<AccessLog> {
-    if (target === "stdout") return new AccessLog("stdout");
-    return new AccessLog(await Deno.open(target, { append: true, create: true }));
+  static async open(target: LogTarget): Promise<AccessLog> {
+    return new AccessLog(await LogFile.open(target));
   }
 
   /** Queues one request's line. */
   log(entry: AccessEntry): void {
-    const line = formatCombined(entry, new Date());
-    this.#lines.push(line);
-    this.#size += line.length;
-    if (this.#size >= FLUSH_BYTES) this.flush();
-    else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), FLUSH_MS);
+    this.file.write(formatCombined(entry, new Date()));
   }
 
-  /** Writes what is queued; resolves once it is written. */
+  /** Writes what is queued. */
   flush(): Promise<void> {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#lines.length === 0) return this.#writing;
-    const bytes = encoder.encode(this.#lines.join(""));
-    this.#lines = [];
-    this.#size = 0;
-    const out = this.target === "stdout" ? Deno.stdout : this.target;
-    this.#writing = this.#writing.then(async () => {
-      for (let off = 0; off < bytes.length;) off += await out.write(bytes.subarray(off));
-    }).catch((e) => console.error(`webserv: access log write failed: ${e}`));
-    return this.#writing;
+    return this.file.flush();
   }
 
   /** Flushes and closes the file (stdout stays open). */
-  async close(): Promise<void> {
-    await this.flush();
-    this.#file?.close();
-    this.#file = null;
+  close(): Promise<void> {
+    return this.file.close();
   }
 }

@@ -1,130 +1,110 @@
 /**
- * From a routed request to a Response: `return`, method checks, then the handlers in order, each
- * answering or declining; internal redirects and error pages are resolved here.
+ * The phase engine: walks a routed request through the phases, follows internal redirects, turns
+ * failures into statuses, gives error responses their page, and passes the final response
+ * through the filters. Only the connection writes it.
  */
+import { applyFilters } from "../filters/filters.ts";
 import { HttpError } from "../http/errors.ts";
-import type { Response } from "../http/response.ts";
-import type { Handler, RequestContext } from "../handlers/context.ts";
-import { cgiHandler } from "../handlers/cgi.ts";
-import { deleteHandler } from "../handlers/delete.ts";
-import { errorResponse } from "../handlers/error_page.ts";
-import { returnResponse } from "../handlers/redirect.ts";
-import { staticHandler } from "../handlers/static.ts";
-import { uploadHandler } from "../handlers/upload.ts";
-import { matchLocation } from "../routing/match_location.ts";
-import { decodePath } from "../routing/resolve_path.ts";
-import { isDisconnect } from "./disconnect.ts";
+import { errorResponse } from "../http/error_pages.ts";
+import type { BodyReader } from "../http/request.ts";
+import { closeBody, type Response } from "../http/response.ts";
+import { reroute } from "../routing/route.ts";
+import { isDisconnect } from "../http/disconnect.ts";
+import type { RequestContext } from "./context.ts";
+import { PHASES } from "./phases.ts";
 
-/** Methods the server knows; any other gets 501 (nginx's answer to an unknown method). */
-const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
-const HANDLERS: Handler[] = [cgiHandler, uploadHandler, deleteHandler, staticHandler];
 const MAX_INTERNAL_REDIRECTS = 10;
-/** Errors after which the rest of the request cannot be trusted: the connection closes. */
-const CLOSING = new Set([400, 408, 413]);
+/** An internal redirect is a GET without a body (the original body is the connection's). */
+const NO_BODY: BodyReader = { length: 0, read: () => Promise.resolve(null) };
 
-/**
- * Answers a request. Never throws but for a client that went away; an error response has its body
- * filled from `error_page` or left null for the generated page.
- */
-export async function dispatch(ctx: RequestContext): Promise<Response> {
-  let res: Response;
-  try {
-    res = await route(ctx);
-  } catch (e) {
-    if (e instanceof HttpError) {
-      res = { status: e.status, headers: [], body: null, close: CLOSING.has(e.status) };
-    } else if (isDisconnect(e)) {
-      throw e;
-    } else {
-      console.error(`webserv: ${ctx.head.method} ${ctx.head.target}:`, e);
-      res = { status: 500, headers: [], body: null };
-    }
-  }
-  if (res.status >= 400 && res.body === null) return await errorPage(ctx, res);
-  return res;
+/** The final answer to a request, and the context it was produced in (after redirects). */
+export interface Answer {
+  ctx: RequestContext;
+  res: Response;
 }
 
-async function route(ctx: RequestContext): Promise<Response> {
+/**
+ * Answers a routed request. Never throws but for a client that went away; every other failure is
+ * a status (HttpError's, or a logged 500).
+ */
+export async function runPhases(ctx: RequestContext): Promise<Answer> {
+  const answer = await follow(ctx);
+  const res = await withErrorPage(answer.ctx, answer.res);
+  return { ctx: answer.ctx, res: applyFilters(answer.ctx, res) };
+}
+
+/** The phases once, then again for each internal redirect (at most 10, then 500). */
+async function follow(ctx: RequestContext): Promise<Answer> {
   for (let redirects = 0;; redirects++) {
-    const res = await answer(ctx);
-    if (res.internalRedirect === undefined) return res;
+    const res = await walk(ctx);
+    if (res.internalRedirect === undefined) return { ctx, res };
     if (redirects === MAX_INTERNAL_REDIRECTS) {
-      throw new Error(`Too many internal redirects, last to "${res.internalRedirect}"`);
+      ctx.services.log.report(
+        "error",
+        "Too many internal redirects",
+        `last to "${res.internalRedirect}" for ${ctx.head.method} ${ctx.head.target}`,
+      );
+      return { ctx, res: { status: 500, headers: [], body: null } };
     }
     const next = redirected(ctx, res.internalRedirect);
-    if (next === null) return { status: 500, headers: [], body: null };
+    if (next === null) return { ctx, res: { status: 500, headers: [], body: null } };
     ctx = next;
   }
 }
 
-async function answer(ctx: RequestContext): Promise<Response> {
-  const { head, location, server, body } = ctx;
-  if (!KNOWN_METHODS.has(head.method)) return { status: 501, headers: [], body: null, close: true };
-  // A declared body over the limit is refused before it is read (with 100-continue, never sent).
-  const limit = location.clientMaxBodySize;
-  if (body.length !== null && limit > 0 && body.length > limit) {
-    return { status: 413, headers: [], body: null, close: true };
+/** Runs the phases in order until a handler answers. */
+async function walk(ctx: RequestContext): Promise<Response> {
+  try {
+    for (const phase of PHASES) {
+      for (const handler of phase.handlers) {
+        const res = await handler(ctx);
+        if (res !== null) return res;
+      }
+    }
+    return { status: 405, headers: [["Allow", "GET, HEAD"]], body: null };
+  } catch (e) {
+    if (e instanceof HttpError) return { status: e.status, headers: [], body: null };
+    if (isDisconnect(e)) throw e;
+    // A failure of the server's own: one line per kind of failure (counted when it repeats).
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    ctx.services.log.report("error", `${what}`, `${ctx.head.method} ${ctx.head.target}`);
+    return { status: 500, headers: [], body: null };
   }
-  // nginx runs the server's `return` before choosing a location, then the location's.
-  if (server.return !== null) return returnResponse(server.return, ctx);
-  if (location.return !== null) return returnResponse(location.return, ctx);
-  const allowed = location.allowMethods;
-  if (allowed !== null && !allowed.includes(head.method)) {
-    return { status: 405, headers: [["Allow", allowed.join(", ")]], body: null };
-  }
-  for (const handler of HANDLERS) {
-    const res = await handler(ctx);
-    if (res !== null) return res;
-  }
-  return { status: 405, headers: [["Allow", "GET, HEAD"]], body: null };
 }
 
-/** The same request re-aimed at a local URI as a GET (error pages, CGI local redirects). */
+/** The same request re-aimed at a local URI as a GET without a body; null for a bad URI. */
 function redirected(ctx: RequestContext, uri: string): RequestContext | null {
-  const q = uri.indexOf("?");
-  const rawPath = q === -1 ? uri : uri.slice(0, q);
-  const query = q === -1 ? "" : uri.slice(q + 1);
-  const path = decodePath(rawPath);
-  if (path === null) return null;
+  const target = reroute(ctx.server, uri);
+  if (target === null) return null;
+  const { path, location, rawPath, query } = target;
   return {
     ...ctx,
     head: { ...ctx.head, method: "GET", rawPath, query },
+    body: NO_BODY,
     path,
-    location: matchLocation(ctx.server, path),
+    location,
   };
 }
 
 /**
- * Gives an error response its page: the location's `error_page` URI served as a GET, with the
- * error's status (an absolute URL becomes a 302 to it); else the generated page.
+ * Gives an error response (status >= 400, no body) its page: the location's `error_page` URI,
+ * answered through the phases as a GET, with the error's status (an absolute URL becomes a 302 to
+ * it); else, or when that page cannot be served, the generated page.
  */
-async function errorPage(ctx: RequestContext, res: Response): Promise<Response> {
+async function withErrorPage(ctx: RequestContext, res: Response): Promise<Response> {
+  if (res.status < 400 || res.body !== null) return res;
   const uri = ctx.location.errorPages.get(res.status);
   if (uri !== undefined && /^https?:\/\//i.test(uri)) {
-    return { status: 302, headers: [["Location", uri]], body: null, close: res.close };
+    return { status: 302, headers: [["Location", uri]], body: null };
   }
-  if (uri !== undefined) {
-    const target = redirected(ctx, uri);
-    const page = target === null ? null : await staticPage(target);
-    if (page !== null && page.status === 200 && page.body !== null) {
+  const target = uri === undefined ? null : redirected(ctx, uri);
+  if (target !== null) {
+    const page = (await follow(target)).res;
+    if (page.status === 200 && page.body !== null) {
       const kept = page.headers.filter(([n]) => /^content-(type|length)$/i.test(n));
-      return {
-        status: res.status,
-        headers: [...res.headers, ...kept],
-        body: page.body,
-        close: res.close,
-      };
+      return { status: res.status, headers: [...res.headers, ...kept], body: page.body };
     }
+    closeBody(page.body);
   }
-  return { ...errorResponse(res.status, res.headers), close: res.close };
-}
-
-/** Serves an error page file, ignoring the request's conditional and range headers. */
-async function staticPage(ctx: RequestContext): Promise<Response | null> {
-  try {
-    return await staticHandler({ ...ctx, head: { ...ctx.head, headers: [] } });
-  } catch (e) {
-    console.error(`webserv: error page "${ctx.path}":`, e);
-    return null;
-  }
+  return errorResponse(res.status, res.headers);
 }

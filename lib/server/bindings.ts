@@ -11,9 +11,10 @@ export interface Binding {
 }
 
 /**
- * Groups servers by listen address (the first server of a group is its default). As in nginx, a
- * wildcard address takes in the specific addresses with the same port: only the wildcard is bound
- * and the connection's local address picks the group.
+ * Groups servers by listen address. The first server of a group is its default: the one whose
+ * `listen` says `default_server`, else the first in the file. As in nginx, a wildcard address
+ * takes in the specific addresses with the same port: only the wildcard is bound and the
+ * connection's local address picks the group.
  */
 export function bindings(servers: ServerConfig[]): Binding[] {
   const groups = new Map<string, Binding>();
@@ -21,8 +22,12 @@ export function bindings(servers: ServerConfig[]): Binding[] {
     for (const addr of server.listen) {
       const key = bindingKey(addr);
       const group = groups.get(key);
-      if (group === undefined) groups.set(key, { addr, servers: [server], byAddress: new Map() });
-      else if (!group.servers.includes(server)) group.servers.push(server);
+      if (group === undefined) {
+        groups.set(key, { addr, servers: [server], byAddress: new Map() });
+      } else if (!group.servers.includes(server)) {
+        if (addr.defaultServer) group.servers.unshift(server);
+        else group.servers.push(server);
+      }
     }
   }
   for (const [key, group] of groups) {

@@ -1,24 +1,23 @@
 /**
- * One client connection: read bytes, parse heads, route, let a handler answer, write the response,
- * then the next request (keep-alive, pipelining). Timeouts and limits live here, not in the parser.
+ * One client connection: read bytes, parse heads, route, run the phases, write the response, then
+ * the next request (keep-alive, pipelining). Timeouts and limits live here, not in the parser.
  */
-import type { ServerConfig } from "../config/types.ts";
+import type { ServerConfig, Settings } from "../config/types.ts";
+import { isDisconnect } from "../http/disconnect.ts";
+import { errorResponse } from "../http/error_pages.ts";
 import { HttpError } from "../http/errors.ts";
 import { bodyFraming } from "../http/framing.ts";
+import { type BodyLeft, keepAliveAfter } from "../http/keep_alive.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
-import { requestHost } from "../http/request_host.ts";
-import { wantsKeepAlive } from "../http/keep_alive.ts";
-import type { Response } from "../http/response.ts";
 import { parseRequestHead } from "../http/request_parser.ts";
-import { errorResponse } from "../handlers/error_page.ts";
-import { decodePath } from "../routing/resolve_path.ts";
-import { matchLocation } from "../routing/match_location.ts";
-import { selectServer } from "../routing/select_server.ts";
+import { closeBody, type Response } from "../http/response.ts";
+import { frameResponse } from "../http/response_framing.ts";
+import { runPhases } from "../phases/engine.ts";
+import { route } from "../routing/route.ts";
 import { type Expirable, unwatch, watch } from "./deadlines.ts";
-import { isDisconnect } from "./disconnect.ts";
-import { dispatch } from "./dispatch.ts";
-import { type InputBuffer, RequestBody } from "./request_body.ts";
-import { writeResponse, type WriteResult } from "./response_writer.ts";
+import { InputBuffer } from "./input_buffer.ts";
+import { type BodySource, RequestBody } from "./request_body.ts";
+import { writeResponse } from "./response_writer.ts";
 import type { Site } from "./site.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
@@ -27,15 +26,20 @@ const BODY_BUFFER = 64 * 1024;
 const LINGER_MS = 2000;
 const LINGER_BYTES = 1024 * 1024;
 
-/** What an expiring deadline does: end silently, or answer 408 first. */
-type Wait = "idle" | "header" | "body" | "send";
+/** What the connection waits for, which decides what an expired deadline does. */
+type Wait =
+  /** An idle keep-alive connection, or a lingering close: end silently. */
+  | "idle"
+  /** A request head or body: answer 408, then close. */
+  | "header"
+  | "body"
+  /** A write to the client: close. */
+  | "send";
 
 class TimedOut extends Error {}
 
-export class Connection implements Expirable, InputBuffer {
-  buf = new Uint8Array(INITIAL_BUFFER);
-  start = 0;
-  end = 0;
+export class Connection implements Expirable, BodySource {
+  readonly input: InputBuffer;
   deadline = Infinity;
   /** Settles when `serve()` has ended (set by the accept loop). */
   finished: Promise<void> = Promise.resolve();
@@ -45,16 +49,19 @@ export class Connection implements Expirable, InputBuffer {
   /** Waiting for a request with nothing of it received: shutdown may close at once. */
   #idle = false;
   #draining = false;
-  /** A read into buf[end..] already under way (shared, so that bytes are counted once). */
-  #inflight: Promise<number | null> | null = null;
   /** The servers for the address the client connected to; the first is the default. */
-  #servers: ServerConfig[];
-  /** The server whose timeouts apply (the default one until the Host is known). */
-  #server: ServerConfig;
+  readonly #servers: ServerConfig[];
+  /**
+   * The settings whose body, send and keep-alive timeouts apply: the location that answered the
+   * last request (as in nginx), the default server's until then.
+   */
+  #settings: Settings;
 
   constructor(private readonly conn: Deno.TcpConn, private readonly site: Site) {
     this.#servers = site.byAddress.get(conn.localAddr.hostname) ?? site.servers;
-    this.#server = this.#servers[0]!;
+    this.#settings = this.#servers[0]!;
+    const maxBuffer = Math.max(2 * site.limits.maxHeadBytes, BODY_BUFFER);
+    this.input = new InputBuffer((into) => conn.read(into), INITIAL_BUFFER, maxBuffer);
   }
 
   /** Serves requests until the client leaves, a timeout or an error ends the connection. */
@@ -65,7 +72,7 @@ export class Connection implements Expirable, InputBuffer {
       await this.#loop();
     } catch (e) {
       if (!(e instanceof TimedOut) && !isDisconnect(e) && !this.#closed) {
-        console.error(`webserv: connection from ${this.#remote()}: ${e}`);
+        this.site.services.log.report("error", `Connection failed: ${e}`, this.#remote());
       }
     } finally {
       unwatch(this);
@@ -86,15 +93,11 @@ export class Connection implements Expirable, InputBuffer {
 
   expire(): void {
     this.#timedOut = true;
-    const wait = this.#wait;
-    if (wait === "header" || wait === "body") {
+    if (this.#wait === "header" || this.#wait === "body") {
       // The read is still pending; answer 408 beside it, then close.
       const res = errorResponse(408);
-      writeResponse((b) => this.#writeRaw(b), { ...res, close: true }, {
-        head: false,
-        keepAlive: false,
-        minor: 1,
-      }).catch(() => {}).finally(() => this.#close());
+      writeResponse((b) => this.#writeRaw(b), res, frameResponse(res, 1, false), false, 1)
+        .catch(() => {}).finally(() => this.#close());
     } else {
       this.#close();
     }
@@ -110,54 +113,60 @@ export class Connection implements Expirable, InputBuffer {
 
   /** Reads until a whole head is parsed; answers head errors itself and then returns null. */
   async #readHead(first: boolean): Promise<RequestHead | null> {
-    const { limits } = this.site;
-    const timeouts = this.#servers[0]!.timeouts;
+    const input = this.input;
     let headDeadline = 0;
     for (;;) {
-      if (this.end > this.start) {
-        const r = parseRequestHead(this.buf, this.start, this.end, limits);
-        if (r.kind === "complete") {
-          // A head that arrived whole in one read is held to the same limits as a partial one.
-          if (r.head.method.length + r.head.target.length + 10 > limits.maxRequestLine) {
-            await this.#fail(414, "Request line too long");
-            return null;
-          }
-          if (r.consumed > limits.maxHeadBytes) {
-            await this.#fail(431, "Request header section too large");
-            return null;
-          }
-          this.start += r.consumed;
-          return r.head;
-        }
-        if (r.kind === "error") {
-          await this.#fail(r.status, r.message);
-          return null;
-        }
-        const pending = this.end - this.start;
-        if (r.inRequestLine && pending > limits.maxRequestLine) {
-          await this.#fail(414, "Request line too long");
-          return null;
-        }
-        if (pending > limits.maxHeadBytes) {
-          await this.#fail(431, "Request header section too large");
-          return null;
-        }
+      const parsed = this.#parseHead();
+      if (parsed !== null && "status" in parsed) {
+        await this.#fail(parsed.status, parsed.message);
+        return null;
       }
-      const idle = this.end === this.start;
+      if (parsed !== null) return parsed;
+      const idle = input.pending === 0;
       if (idle && this.#draining) return null;
       this.#idle = idle;
-      let deadline: number;
-      if (idle && !first) {
-        deadline = Date.now() + timeouts.keepalive;
-      } else {
-        // The whole head must arrive within client_header_timeout, however it trickles in.
-        headDeadline ||= Date.now() + timeouts.clientHeader;
-        deadline = headDeadline;
+      let more: boolean;
+      try {
+        if (idle && !first) {
+          more = await this.#fill("idle", Date.now() + this.#settings.keepaliveTimeout);
+        } else {
+          // The whole head must arrive within client_header_timeout (the default server's, as in
+          // nginx: the Host is not known yet), however it trickles in.
+          headDeadline ||= Date.now() + this.#servers[0]!.clientHeaderTimeout;
+          more = await this.#fill("header", headDeadline);
+        }
+      } finally {
+        this.#idle = false;
       }
-      const more = await this.#fill(deadline, idle && !first ? "idle" : "header")
-        .finally(() => this.#idle = false);
       if (!more) return null;
     }
+  }
+
+  /** The head in the input, the error to answer, or null while it is incomplete (within limits). */
+  #parseHead(): RequestHead | { status: number; message: string } | null {
+    const { limits } = this.site;
+    const input = this.input;
+    if (input.pending === 0) return null;
+    const r = parseRequestHead(input.buf, input.start, input.end, limits);
+    if (r.kind === "error") return r;
+    if (r.kind === "complete") {
+      // A head that arrived whole in one read is held to the same limits as a partial one.
+      if (r.head.method.length + r.head.target.length + 10 > limits.maxRequestLine) {
+        return { status: 414, message: "Request line too long" };
+      }
+      if (r.consumed > limits.maxHeadBytes) {
+        return { status: 431, message: "Request header section too large" };
+      }
+      input.consume(r.consumed);
+      return r.head;
+    }
+    if (r.inRequestLine && input.pending > limits.maxRequestLine) {
+      return { status: 414, message: "Request line too long" };
+    }
+    if (input.pending > limits.maxHeadBytes) {
+      return { status: 431, message: "Request header section too large" };
+    }
+    return null;
   }
 
   /**
@@ -166,20 +175,21 @@ export class Connection implements Expirable, InputBuffer {
    */
   async #handle(head: RequestHead, another: boolean): Promise<boolean> {
     const framing = bodyFraming(head);
-    if (framing.kind === "error") return await this.#fail(framing.status, framing.message, head);
-    let keepAlive = another && wantsKeepAlive(head);
-    const host = requestHost(head);
-    if (host === null) return await this.#fail(400, "Missing or invalid Host header", head);
-    const server = selectServer(this.#servers, host);
-    this.#server = server;
-    // `keepalive_timeout 0` turns keep-alive off, as in nginx.
-    if (server.timeouts.keepalive === 0) keepAlive = false;
-    const path = decodePath(head.rawPath);
-    if (path === null) return await this.#fail(400, `Invalid request path "${head.rawPath}"`, head);
-    const location = matchLocation(server, path);
+    if (framing.kind === "error") {
+      await this.#fail(framing.status, framing.message, head);
+      return false;
+    }
+    const routed = route(this.#servers, head);
+    if ("status" in routed) {
+      await this.#fail(routed.status, routed.message, head);
+      return false;
+    }
+    const { location } = routed;
+    this.#settings = location;
     const expect = getHeader(head, "expect");
     if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
-      return await this.#fail(417, `Unsupported expectation "${expect}"`, head);
+      await this.#fail(417, `Unsupported expectation "${expect}"`, head);
+      return false;
     }
     const body = new RequestBody(
       this,
@@ -187,41 +197,43 @@ export class Connection implements Expirable, InputBuffer {
       location.clientMaxBodySize,
       expect !== undefined && head.minor >= 1,
     );
-    // Scripts are killed when their client leaves: watch for it where they may run.
-    const watch = location.cgi.size > 0 ? this.#watchClient() : null;
-    let res: Response;
-    let sent: WriteResult;
+    // Scripts are killed when their client leaves: watch for it where they may run, until their
+    // output is sent.
+    const watching = location.cgi.size > 0 ? this.#watchClient() : null;
+    const limits = this.site.limits;
+    let sent: boolean;
     try {
-      res = await dispatch({
+      const { res, ctx } = await runPhases({
+        ...routed,
         head,
         body,
-        path,
-        server,
-        location,
         remote: this.conn.remoteAddr,
         local: this.conn.localAddr,
-        host,
-        clientGone: watch?.signal,
+        services: this.site.services,
+        clientGone: watching?.signal,
       });
-      // An unread body the client was never asked for cannot be skipped reliably: close.
-      if (!body.done && !body.continueSent) keepAlive = false;
-      if (this.#closed) return false;
-      sent = await writeResponse((b) => this.writeAll(b), res, {
-        head: head.method === "HEAD",
-        keepAlive: keepAlive && !this.#draining,
-        minor: head.minor,
+      // Aborted meanwhile (shutdown, reload grace): nothing is written, but what the body holds
+      // (an open file, a running script) is released.
+      if (this.#closed) {
+        closeBody(res.body);
+        return false;
+      }
+      // The timeouts of the location that answered apply from now on.
+      this.#settings = ctx.location;
+      sent = await this.#respond(res, head, ctx.location, {
+        another,
+        left: body.left(limits.maxDiscardBytes),
       });
     } finally {
-      watch?.stop();
+      watching?.stop();
     }
-    this.#log(server, head, res.status, sent.bytes);
-    if (!sent.keepAlive) {
+    if (!sent) {
       if (!body.done) await this.#linger();
       return false;
     }
     if (body.done) return true;
     try {
-      return await body.discard(this.site.limits.maxDiscardBytes);
+      return await body.discard(limits.maxDiscardBytes);
     } catch (e) {
       // A body that ends early or badly after the answer only ends the connection.
       if (e instanceof HttpError || isDisconnect(e) || e instanceof TimedOut) return false;
@@ -229,28 +241,49 @@ export class Connection implements Expirable, InputBuffer {
     }
   }
 
-  /** Answers an error that ends the connection (bad head, bad framing). */
-  async #fail(status: number, message: string, head?: RequestHead): Promise<false> {
-    if (this.#closed) return false;
-    const res = { ...errorResponse(status), close: true };
-    const sent = await writeResponse((b) => this.writeAll(b), res, {
-      head: head?.method === "HEAD",
-      keepAlive: false,
-      minor: head?.minor ?? 1,
+  /**
+   * Frames and writes a response, and logs it; true when the connection stays open. The one place
+   * that decides whether it does (keepAliveAfter).
+   */
+  async #respond(
+    res: Response,
+    head: RequestHead | null,
+    settings: Settings,
+    request: { another: boolean; left: BodyLeft },
+  ): Promise<boolean> {
+    const minor = head?.minor ?? 1;
+    const framing = frameResponse(res, minor, head?.method === "HEAD");
+    const keepAlive = keepAliveAfter({
+      head,
+      another: request.another,
+      keepaliveTimeout: settings.keepaliveTimeout,
+      draining: this.#draining,
+      status: res.status,
+      bodyLeft: request.left,
+      closeDelimited: framing.kind === "close",
     });
-    this.#log(this.#server, head ?? null, status, sent.bytes);
-    if (status !== 408) console.error(`webserv: ${this.#remote()}: ${status} ${message}`);
+    const bytes = await writeResponse((b) => this.writeAll(b), res, framing, keepAlive, minor);
+    this.#log(settings, head, res.status, bytes);
+    return keepAlive;
+  }
+
+  /** Answers an error that ends the connection (bad head, bad framing, no route). */
+  async #fail(status: number, message: string, head?: RequestHead): Promise<void> {
+    if (this.#closed) return;
+    const res = errorResponse(status);
+    await this.#respond(res, head ?? null, this.#settings, { another: false, left: "unread" });
+    // A client's mistake is not the server's problem: `info`, below the default level (nginx).
+    this.site.services.log.log("info", `${this.#remote()}: ${status} ${message}`);
     await this.#linger();
-    return false;
   }
 
   /** Reads more bytes into the buffer by `deadline` (ms since the epoch); false when the client closed. */
-  async #fill(deadline: number, wait: Wait): Promise<boolean> {
-    if (this.#inflight === null) this.#makeRoom();
+  async #fill(wait: Wait, deadline: number): Promise<boolean> {
+    this.input.compact();
     this.#wait = wait;
     this.deadline = deadline;
     try {
-      return (await this.#readMore()) !== null;
+      return (await this.input.fill()) !== null;
     } catch (e) {
       if (this.#timedOut) {
         throw wait === "body" ? new HttpError(408, "Body read timed out") : new TimedOut();
@@ -259,36 +292,6 @@ export class Connection implements Expirable, InputBuffer {
     } finally {
       this.deadline = Infinity;
     }
-  }
-
-  /** Makes room after `end`: reset when empty, move the unread bytes down, or grow when full. */
-  #makeRoom(): void {
-    if (this.start === this.end) {
-      this.start = this.end = 0;
-    } else if (this.end === this.buf.length) {
-      if (this.start > 0) {
-        this.buf.copyWithin(0, this.start, this.end);
-        this.end -= this.start;
-        this.start = 0;
-      } else {
-        const bigger = new Uint8Array(this.buf.length * 2);
-        bigger.set(this.buf.subarray(0, this.end));
-        this.buf = bigger;
-      }
-    }
-  }
-
-  /** One read into buf[end..], shared by whoever waits for it; null at end of stream. */
-  #readMore(): Promise<number | null> {
-    this.#inflight ??= this.conn.read(this.buf.subarray(this.end)).then((n) => {
-      this.#inflight = null;
-      if (n !== null) this.end += n;
-      return n;
-    }, (e) => {
-      this.#inflight = null;
-      throw e;
-    });
-    return this.#inflight;
   }
 
   /**
@@ -300,10 +303,10 @@ export class Connection implements Expirable, InputBuffer {
     let active = true;
     (async () => {
       try {
-        while (active && this.end < this.buf.length) {
-          if ((await this.#readMore()) === null) break;
+        while (active && this.input.room > 0) {
+          if ((await this.input.fill()) === null) break;
         }
-        if (active && this.end < this.buf.length) controller.abort();
+        if (active && this.input.room > 0) controller.abort();
       } catch {
         if (active) controller.abort();
       }
@@ -312,17 +315,14 @@ export class Connection implements Expirable, InputBuffer {
   }
 
   fillBody(): Promise<boolean> {
-    if (this.#inflight === null && this.start === this.end && this.buf.length < BODY_BUFFER) {
-      this.buf = new Uint8Array(BODY_BUFFER);
-      this.start = this.end = 0;
-    }
+    this.input.ensureSize(BODY_BUFFER);
     // client_body_timeout is the longest wait between two reads, as in nginx.
-    return this.#fill(Date.now() + this.#server.timeouts.clientBody, "body");
+    return this.#fill("body", Date.now() + this.#settings.clientBodyTimeout);
   }
 
   /** Writes all bytes, each write within the send timeout. */
   async writeAll(bytes: Uint8Array): Promise<void> {
-    const timeout = this.#server.timeouts.send;
+    const timeout = this.#settings.sendTimeout;
     try {
       for (let off = 0; off < bytes.length;) {
         this.#wait = "send";
@@ -349,14 +349,15 @@ export class Connection implements Expirable, InputBuffer {
   async #linger(): Promise<void> {
     if (this.#closed) return;
     try {
-      await this.#inflight;
+      await this.input.settled();
       await this.conn.closeWrite();
       const until = Date.now() + LINGER_MS;
+      const scratch = this.input.buf;
       let dropped = 0;
       while (dropped < LINGER_BYTES && Date.now() < until) {
         this.#wait = "idle";
         this.deadline = until;
-        const n = await this.conn.read(this.buf);
+        const n = await this.conn.read(scratch);
         if (n === null) break;
         dropped += n;
       }
@@ -381,13 +382,9 @@ export class Connection implements Expirable, InputBuffer {
     return this.conn.remoteAddr.hostname;
   }
 
-  #log(
-    server: ServerConfig,
-    head: RequestHead | null,
-    status: number,
-    bytes: number,
-  ): void {
-    const log = this.site.accessLogs.get(server);
+  #log(settings: Settings, head: RequestHead | null, status: number, bytes: number): void {
+    const target = settings.accessLog;
+    const log = target === null ? undefined : this.site.accessLogs.get(target);
     if (log === undefined) return;
     log.log({
       remote: this.#remote(),

@@ -1,8 +1,11 @@
-/** What one configuration holds open while it serves: connections, access logs, sessions. */
-import { allCgiFinished } from "../cgi/runner.ts";
-import type { Config, ServerConfig } from "../config/types.ts";
+/** What one configuration holds open while it serves: connections, logs, sessions, scripts. */
+import { CgiPool } from "../cgi/runner.ts";
+import type { Config } from "../config/types.ts";
+import { FileCache } from "../handlers/file_cache.ts";
 import { AccessLog } from "../log/access_log.ts";
-import { openSessions } from "../session/registry.ts";
+import { ErrorLog } from "../log/error_log.ts";
+import type { Services } from "../phases/context.ts";
+import { SessionHubs } from "../session/hubs.ts";
 import type { Binding } from "./bindings.ts";
 import type { Connection } from "./connection.ts";
 import { type ConnectionLimits, DRIVER_DEFAULTS } from "./limits.ts";
@@ -13,22 +16,18 @@ export interface StartOptions {
   limits?: Partial<ConnectionLimits>;
 }
 
-async function openLogs(config: Config): Promise<Map<ServerConfig, AccessLog>> {
-  const byTarget = new Map<string, AccessLog>();
-  const logs = new Map<ServerConfig, AccessLog>();
+/** Every access log target of a configuration (servers and locations), opened once each. */
+async function openAccessLogs(config: Config): Promise<Map<string, AccessLog>> {
+  const logs = new Map<string, AccessLog>();
   try {
     for (const server of config.servers) {
-      const target = server.accessLog;
-      if (target === null) continue;
-      let log = byTarget.get(target);
-      if (log === undefined) {
-        log = await AccessLog.open(target);
-        byTarget.set(target, log);
+      for (const settings of [server, ...server.locations]) {
+        const target = settings.accessLog;
+        if (target !== null && !logs.has(target)) logs.set(target, await AccessLog.open(target));
       }
-      logs.set(server, log);
     }
   } catch (e) {
-    for (const log of byTarget.values()) await log.close();
+    for (const log of logs.values()) await log.close();
     throw e;
   }
   return logs;
@@ -44,31 +43,53 @@ export class Generation {
     readonly all: Set<Connection>,
     readonly config: Config,
     readonly limits: ConnectionLimits,
-    readonly accessLogs: Map<ServerConfig, AccessLog>,
-    readonly closeSessions: () => Promise<void>,
+    readonly services: Services,
+    readonly accessLogs: Map<string, AccessLog>,
   ) {}
 
+  /**
+   * Opens what a configuration needs: its error and access logs, a file cache, a CGI pool, and
+   * the session hubs (handed on from `previous` for servers whose sessions did not change).
+   */
   static async open(
     all: Set<Connection>,
     config: Config,
     options: StartOptions,
-    previous?: Config,
+    previous?: Generation,
   ): Promise<Generation> {
     const limits: ConnectionLimits = { ...DRIVER_DEFAULTS, ...config.limits, ...options.limits };
-    const accessLogs = await openLogs(config);
+    const log = await ErrorLog.open(config.errorLog);
+    let accessLogs = new Map<string, AccessLog>();
     try {
-      // Session stores and their file directories, for servers with `session on` somewhere.
-      const closeSessions = await openSessions(config, {}, previous);
-      return new Generation(all, config, limits, accessLogs, closeSessions);
+      accessLogs = await openAccessLogs(config);
+      const sessions = await SessionHubs.open(
+        config,
+        { log: (line) => log.report("error", line) },
+        previous?.services.sessions,
+      );
+      const services: Services = {
+        files: new FileCache(),
+        cgi: new CgiPool(limits.cgiMaxProcesses),
+        sessions,
+        log,
+      };
+      return new Generation(all, config, limits, services, accessLogs);
     } catch (e) {
-      for (const log of new Set(accessLogs.values())) await log.close();
+      for (const access of accessLogs.values()) await access.close();
+      await log.close();
       throw e;
     }
   }
 
   site(binding: Binding): Site {
     const { servers, byAddress } = binding;
-    return { servers, byAddress, limits: this.limits, accessLogs: this.accessLogs };
+    return {
+      servers,
+      byAddress,
+      limits: this.limits,
+      services: this.services,
+      accessLogs: this.accessLogs,
+    };
   }
 
   /** Lets the connections finish (closing them after their response) within the grace period. */
@@ -83,14 +104,20 @@ export class Generation {
     clearTimeout(grace);
   }
 
+  /** Kills this configuration's scripts (for shutdown: `Deno.exit()` does not wait for children). */
+  killScripts(): void {
+    this.services.cgi.killAll();
+  }
+
   /**
-   * Drains, waits for scripts still running (their sessions are stored when they exit), then
-   * releases the access logs and session stores.
+   * Drains, waits for this configuration's scripts still running (their sessions are stored when
+   * they exit), then releases the logs and session stores.
    */
   async retire(): Promise<void> {
     await this.drain();
-    await allCgiFinished();
-    await this.closeSessions();
-    for (const log of new Set(this.accessLogs.values())) await log.close();
+    await this.services.cgi.allFinished();
+    await this.services.sessions.close();
+    for (const log of this.accessLogs.values()) await log.close();
+    await this.services.log.close();
   }
 }

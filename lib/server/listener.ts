@@ -1,5 +1,5 @@
 /** Starts a listener per distinct address in the config and runs their accept loops. */
-import { killAllCgi } from "../cgi/runner.ts";
+import { formatListen } from "../config/listen.ts";
 import type { Config } from "../config/types.ts";
 import { type Binding, bindingKey, bindings } from "./bindings.ts";
 import { Connection } from "./connection.ts";
@@ -57,7 +57,7 @@ export async function startServer(
     reload(next) {
       reloading = reloading.then(async () => {
         if (stopping !== null) return;
-        const fresh = await Generation.open(all, next, options, generation.config);
+        const fresh = await Generation.open(all, next, options, generation);
         // An address stays bound whether the new config names it as before or by its port.
         const kept = new Map<string, Socket>();
         for (const socket of sockets) {
@@ -91,7 +91,7 @@ export async function startServer(
         await Promise.all(sockets.map((s) => s.loop));
         await generation.drain();
         // Deno.exit() does not wait for children: no script outlives the server.
-        killAllCgi();
+        generation.killScripts();
         await generation.retire();
       })();
       return stopping;
@@ -116,9 +116,7 @@ function bind(wanted: Binding[], kept: Map<string, Socket>, generation: Generati
         reused.push([socket, site, key]);
         continue;
       }
-      const { host: hostname, port } = binding.addr;
-      const listener = Deno.listen({ hostname, port, transport: "tcp" });
-      made.push({ key, listener, site, generation, loop: Promise.resolve() });
+      made.push({ key, listener: listen(binding), site, generation, loop: Promise.resolve() });
     }
   } catch (e) {
     for (const socket of made) socket.listener.close();
@@ -134,6 +132,27 @@ function bind(wanted: Binding[], kept: Map<string, Socket>, generation: Generati
   const sockets = [...reused.map(([socket]) => socket), ...made];
   return wanted.map((b) => sockets.find((s) => s.key === bindingKey(b.addr))!);
 }
+
+/** Binds one address; a failure names it (`cannot listen on 127.0.0.1:8080: address in use`). */
+function listen(binding: Binding): Deno.TcpListener {
+  const { host: hostname, port } = binding.addr;
+  try {
+    return Deno.listen({ hostname, port, transport: "tcp" });
+  } catch (e) {
+    const reason = e instanceof Deno.errors.AddrInUse
+      ? "address already in use"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new Error(`cannot listen on ${formatListen(binding.addr)}: ${reason}`);
+  }
+}
+
+/**
+ * Errors of `accept()` that belong to one connection that was aborted before it was accepted
+ * (the client sent a reset): accept the next one at once.
+ */
+const ABORTED = new Set(["NotConnected", "ConnectionAborted", "ConnectionReset"]);
 
 const BUSY = new TextEncoder().encode(
   "HTTP/1.1 503 Service Unavailable\r\nServer: webserv\r\nContent-Type: text/plain\r\n" +
@@ -152,8 +171,9 @@ async function refuse(conn: Deno.TcpConn): Promise<void> {
 }
 
 /**
- * Accepts until the listener closes. Running out of descriptors must not end it (a `for await`
- * over the listener would): back off and try again.
+ * Accepts until the listener closes. A connection that was reset before it was accepted only
+ * costs itself; running out of descriptors or memory must not end the loop (a `for await` over
+ * the listener would): back off and try again.
  */
 async function acceptLoop(socket: Socket): Promise<void> {
   for (;;) {
@@ -162,8 +182,11 @@ async function acceptLoop(socket: Socket): Promise<void> {
       conn = await socket.listener.accept();
     } catch (e) {
       if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) return;
+      if (e instanceof Error && ABORTED.has(e.name)) continue;
       const code = (e as { code?: string }).code;
-      if (code !== "EMFILE" && code !== "ENFILE") console.error(`webserv: accept failed: ${e}`);
+      if (code !== "EMFILE" && code !== "ENFILE") {
+        socket.site.services.log.report("alert", "accept() failed", String(e));
+      }
       await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS));
       continue;
     }

@@ -1,15 +1,14 @@
 /** The request body as handlers read it: decoded from the connection's buffer, bounded, timed. */
 import { ChunkedDecoder } from "../http/chunked.ts";
 import { HttpError } from "../http/errors.ts";
+import type { BodyLeft } from "../http/keep_alive.ts";
 import type { BodyFraming, BodyReader } from "../http/request.ts";
+import type { InputBuffer } from "./input_buffer.ts";
 
 /** The connection side a body reads from. */
-export interface InputBuffer {
-  /** Bytes received and not consumed yet are buf[start, end). */
-  readonly buf: Uint8Array;
-  start: number;
-  readonly end: number;
-  /** Reads more bytes into the buffer within the body timeout; false when the client closed. */
+export interface BodySource {
+  readonly input: InputBuffer;
+  /** Reads more bytes into the input within the body timeout; false when the client closed. */
   fillBody(): Promise<boolean>;
   /** Writes bytes to the client (for "100 Continue"). */
   writeAll(bytes: Uint8Array): Promise<void>;
@@ -29,7 +28,7 @@ export class RequestBody implements BodyReader {
   #continueOwed: boolean;
 
   constructor(
-    private readonly input: InputBuffer,
+    private readonly source: BodySource,
     framing: BodyFraming,
     private readonly maxSize: number,
     expectContinue: boolean,
@@ -52,34 +51,41 @@ export class RequestBody implements BodyReader {
     return this.#done && this.#pending.length === 0;
   }
 
-  /** The client was told to send the body, or it needed no telling. */
-  get continueSent(): boolean {
-    return !this.#continueOwed;
+  /**
+   * What is left to read once the answer is ready: nothing; a rest the connection may read and
+   * drop (at most `discardLimit` declared bytes, or a chunked body, which is dropped up to that
+   * limit); or a rest that ends the connection (too large, or the client waits for 100 Continue).
+   */
+  left(discardLimit: number): BodyLeft {
+    if (this.done) return "none";
+    if (this.#continueOwed) return "unread";
+    if (this.#decoder === null && this.#remaining > discardLimit) return "unread";
+    return "discardable";
   }
 
   async read(): Promise<Uint8Array | null> {
     if (this.#continueOwed) {
       this.#continueOwed = false;
-      await this.input.writeAll(CONTINUE);
+      await this.source.writeAll(CONTINUE);
     }
+    const input = this.source.input;
     for (;;) {
       const next = this.#pending.shift();
       if (next !== undefined) return this.#count(next);
       if (this.#done) return null;
-      const input = this.input;
-      if (input.end === input.start && !(await input.fillBody())) {
+      if (input.pending === 0 && !(await this.source.fillBody())) {
         throw new HttpError(400, "Client closed the connection before the body ended");
       }
       if (this.#decoder === null) {
-        const n = Math.min(this.#remaining, input.end - input.start);
+        const n = Math.min(this.#remaining, input.pending);
         const piece = input.buf.subarray(input.start, input.start + n);
-        input.start += n;
+        input.consume(n);
         this.#remaining -= n;
         if (this.#remaining === 0) this.#done = true;
         return this.#count(piece);
       }
       const out = this.#decoder.decode(input.buf, input.start, input.end);
-      input.start += out.consumed;
+      input.consume(out.consumed);
       this.#pending = out.data;
       if (out.done) this.#done = true;
     }

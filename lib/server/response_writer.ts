@@ -1,27 +1,12 @@
-/** Turns a handler's Response into bytes on a connection: the only place that serialises responses. */
+/** Turns a Response into bytes on a connection: the only place that serialises responses. */
 import { httpNow } from "../http/date.ts";
-import type { FileBody, Response, StreamBody } from "../http/response.ts";
+import { closeBody, type FileBody, type Response, type StreamBody } from "../http/response.ts";
+import type { ResponseFraming } from "../http/response_framing.ts";
 import { reasonPhrase } from "../http/status.ts";
 import { SERVER_NAME } from "../version.ts";
 
 /** Writes every byte it is given, or throws. */
 export type WriteAll = (bytes: Uint8Array) => Promise<void>;
-
-export interface WriteOptions {
-  /** The request was HEAD: send the head only. */
-  head: boolean;
-  /** The connection may stay open after this response. */
-  keepAlive: boolean;
-  /** The request's HTTP minor version (0 or 1). */
-  minor: number;
-}
-
-export interface WriteResult {
-  /** Body bytes sent (for the access log). */
-  bytes: number;
-  /** Whether the connection may stay open (a close-delimited body ends it). */
-  keepAlive: boolean;
-}
 
 const encoder = new TextEncoder();
 const FILE_CHUNK = 256 * 1024;
@@ -31,85 +16,60 @@ const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 // deno-lint-ignore no-control-regex
 const UNSAFE_VALUE = /[\r\n\x00]/;
 
-/** Statuses that never carry a body. */
-function bodiless(status: number): boolean {
-  return status < 200 || status === 204 || status === 304;
-}
-
-function serializeHead(res: Response, extra: string): string {
+/** The status line and header fields; Content-Length and Transfer-Encoding come from `framing`. */
+function serializeHead(res: Response, framing: ResponseFraming, keepAlive: boolean, minor: number) {
   let head = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\nServer: ${SERVER_NAME}\r\n` +
     `Date: ${httpNow()}\r\n`;
   for (const [name, value] of res.headers) {
-    // A value with CR/LF would split the response: such a header is dropped.
-    if (!UNSAFE_VALUE.test(value)) head += name + ": " + value + "\r\n";
+    // A value with CR/LF would split the response: such a header is dropped. The framing fields
+    // are the writer's own.
+    if (UNSAFE_VALUE.test(value) || isFramingField(name)) continue;
+    head += name + ": " + value + "\r\n";
   }
-  return head + extra + "\r\n";
+  if (framing.kind === "length") head += `Content-Length: ${framing.length}\r\n`;
+  else if (framing.kind === "none" && framing.contentLength !== null) {
+    head += `Content-Length: ${framing.contentLength}\r\n`;
+  } else if (framing.kind === "chunked") head += "Transfer-Encoding: chunked\r\n";
+  if (!keepAlive) head += "Connection: close\r\n";
+  else if (minor === 0) head += "Connection: keep-alive\r\n";
+  return encoder.encode(head + "\r\n");
 }
 
-function headerValue(res: Response, lowerName: string): string | undefined {
-  for (const [name, value] of res.headers) {
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return value;
-  }
-  return undefined;
+function isFramingField(name: string): boolean {
+  const lower = name.length === 14 || name.length === 17 ? name.toLowerCase() : "";
+  return lower === "content-length" || lower === "transfer-encoding";
 }
 
-function hasHeader(res: Response, lowerName: string): boolean {
-  return headerValue(res, lowerName) !== undefined;
-}
-
-/** Sends a response; closes file and stream bodies whatever happens. */
+/**
+ * Sends a response framed as decided; `keepAlive` only chooses the `Connection` field. Returns the
+ * body bytes sent (for the access log). Closes file and stream bodies whatever happens.
+ */
 export async function writeResponse(
   write: WriteAll,
   res: Response,
-  opts: WriteOptions,
-): Promise<WriteResult> {
+  framing: ResponseFraming,
+  keepAlive: boolean,
+  minor: number,
+): Promise<number> {
   const body = res.body;
   try {
-    let keepAlive = opts.keepAlive && !res.close;
-    let extra = "";
-    const sendBody = !opts.head && !bodiless(res.status);
-    let chunked = false;
-    let length = 0;
-    if (body instanceof Uint8Array) length = body.length;
-    else if (body?.kind === "file") length = body.length;
-    if (body === null || body instanceof Uint8Array || body.kind === "file") {
-      if (!bodiless(res.status) && !hasHeader(res, "content-length")) {
-        extra += `Content-Length: ${length}\r\n`;
-      }
-    } else if (!hasHeader(res, "content-length") && !bodiless(res.status)) {
-      // A stream of unknown length: chunked on HTTP/1.1, ended by closing on HTTP/1.0.
-      if (opts.minor >= 1) {
-        chunked = true;
-        extra += "Transfer-Encoding: chunked\r\n";
-      } else if (sendBody) {
-        keepAlive = false;
-      }
-    }
-    if (!keepAlive) extra += "Connection: close\r\n";
-    else if (opts.minor === 0) extra += "Connection: keep-alive\r\n";
-    const head = encoder.encode(serializeHead(res, extra));
-    if (body === null || !sendBody) {
+    const head = serializeHead(res, framing, keepAlive, minor);
+    if (body === null || framing.kind === "none") {
       await write(head);
-      return { bytes: 0, keepAlive };
+      return 0;
     }
     if (body instanceof Uint8Array) {
       const out = new Uint8Array(head.length + body.length);
       out.set(head);
       out.set(body, head.length);
       await write(out);
-      return { bytes: body.length, keepAlive };
+      return body.length;
     }
-    if (body.kind === "file") {
-      return { bytes: await writeFile(write, head, body), keepAlive };
-    }
-    const declared = headerValue(res, "content-length");
-    const bytes = await writeStream(write, head, body, chunked, declared ? Number(declared) : null);
-    return { bytes, keepAlive };
+    if (body.kind === "file") return await writeFile(write, head, body);
+    const declared = framing.kind === "length" ? framing.length : null;
+    return await writeStream(write, head, body, framing.kind === "chunked", declared);
   } finally {
-    if (body !== null && !(body instanceof Uint8Array)) {
-      if (body.kind === "file") body.file.close();
-      else body.close?.();
-    }
+    closeBody(body);
   }
 }
 

@@ -1,6 +1,7 @@
 /** What every connection accepted on one listening address shares. */
 import type { ServerConfig } from "../config/types.ts";
 import type { AccessLog } from "../log/access_log.ts";
+import type { Services } from "../phases/context.ts";
 import type { ConnectionLimits } from "./limits.ts";
 
 export interface Site {
@@ -12,6 +13,8 @@ export interface Site {
    */
   byAddress: Map<string, ServerConfig[]>;
   limits: ConnectionLimits;
-  /** The access log of each server, absent when it is off. */
-  accessLogs: Map<ServerConfig, AccessLog>;
+  /** The configuration's file cache, CGI pool, session hubs and error log. */
+  services: Services;
+  /** Access logs by target ("stdout" or a path). */
+  accessLogs: Map<string, AccessLog>;
 }

@@ -2,15 +2,26 @@
  * One CGI request's session: the variables the script gets, the `X-Session` header it may send,
  * the cookie the response carries, and storing what the script left in its session file.
  */
-import type { SessionHub } from "./hub.ts";
-import type { Release } from "./_locks.ts";
+import type { Release, SessionLocks } from "./_locks.ts";
 import {
   expiredSessionCookie,
   regenerateSession,
   type ResolvedSession,
   sessionCookie,
+  type SessionCookieOptions,
 } from "./session.ts";
 import { readSessionFile } from "./session_file.ts";
+import type { SessionStore } from "./store.ts";
+
+/** What a request's session needs of the server's sessions (a SessionHub provides it). */
+export interface SessionContext {
+  readonly store: SessionStore;
+  readonly cookie: SessionCookieOptions;
+  readonly locks: SessionLocks;
+  readonly log: (line: string) => void;
+  /** Keeps `work` (which never rejects) in view until it settles, for shutdown. */
+  track(work: Promise<void>): Promise<void>;
+}
 
 /** The response header a script uses to ask for `destroy` or `regenerate`; never sent on. */
 export const SESSION_CONTROL_HEADER = "x-session";
@@ -24,7 +35,7 @@ export class CgiSession {
   #responding: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly hub: SessionHub,
+    private readonly hub: SessionContext,
     resolved: ResolvedSession,
     /** The session file given to the script. */
     readonly file: string,

@@ -2,7 +2,7 @@
 import type { ServerConfig } from "../config/types.ts";
 import { getHeaders } from "./_headers.ts";
 import type { RequestHead } from "../http/request.ts";
-import { CgiSession } from "./cgi_session.ts";
+import { CgiSession, type SessionContext } from "./cgi_session.ts";
 import { DirStore } from "./dir_store.ts";
 import { MemoryStore } from "./memory_store.ts";
 import { type Release, SessionLocks } from "./_locks.ts";
@@ -23,9 +23,11 @@ export interface SessionHubOptions {
  * Owns one store and one temporary directory (mode 0700) for the files scripts read and write.
  * Made at start-up for a server that has `session on` somewhere, closed at shutdown.
  */
-export class SessionHub {
+export class SessionHub implements SessionContext {
   /** Sessions being stored after their script: close() waits for them. */
   readonly #pending = new Set<Promise<void>>();
+  /** Configurations using this hub: a reload hands it on instead of reopening it. */
+  #users = 0;
   /** One script at a time per session, so that none reads data another is about to change. */
   readonly locks = new SessionLocks();
 
@@ -91,6 +93,17 @@ export class SessionHub {
     this.#pending.add(work);
     work.finally(() => this.#pending.delete(work));
     return work;
+  }
+
+  /** One more configuration uses the hub. */
+  retain(): void {
+    this.#users++;
+  }
+
+  /** One configuration less uses the hub; the last one closes it. */
+  async release(): Promise<void> {
+    if (--this.#users > 0) return;
+    await this.close();
   }
 
   /**

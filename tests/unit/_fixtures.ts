@@ -4,17 +4,27 @@
  * overrides, just the values it depends on.
  */
 import { dirname } from "node:path";
+import { CgiPool } from "../../lib/cgi/runner.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN,
   DEFAULT_SESSIONS,
-  DEFAULT_TIMEOUTS,
   defaultSettings,
 } from "../../lib/config/defaults.ts";
-import type { LocationConfig, ServerConfig, SourcePos } from "../../lib/config/types.ts";
-import type { RequestContext } from "../../lib/handlers/context.ts";
+import type {
+  Config,
+  LocationConfig,
+  LogLevel,
+  ServerConfig,
+  SourcePos,
+} from "../../lib/config/types.ts";
+import { FileCache } from "../../lib/handlers/file_cache.ts";
 import type { BodyReader, RequestHead } from "../../lib/http/request.ts";
+import { ErrorLog } from "../../lib/log/error_log.ts";
+import type { RequestContext, Services } from "../../lib/phases/context.ts";
 import { decodePath } from "../../lib/routing/resolve_path.ts";
+import { SessionHubs } from "../../lib/session/hubs.ts";
+import { compileTemplate, type Template } from "../../lib/variables/template.ts";
 
 /** The file the fixture config pretends to come from; `root` defaults to a missing directory. */
 const CONFIG_FILE = "/nonexistent/test.conf";
@@ -46,10 +56,9 @@ export function testServer(
 ): ServerConfig {
   return {
     ...defaultSettings(dirname(CONFIG_FILE)),
-    listen: [{ ...DEFAULT_LISTEN }],
+    listen: [{ ...DEFAULT_LISTEN, defaultServer: false }],
     serverNames: [],
     locations,
-    timeouts: { ...DEFAULT_TIMEOUTS },
     accessLog: null,
     return: null,
     limits: { ...DEFAULT_LIMITS },
@@ -119,6 +128,41 @@ export function bodyOf(data: Uint8Array, options: BodyOptions = {}): BodyReader 
   };
 }
 
+/** Lines an error log received, with their level. */
+export type LoggedLines = [level: LogLevel, line: string][];
+
+/**
+ * The services of a configuration for handler tests: a fresh file cache (or `files`), a CGI pool
+ * without limit, no sessions, and an error log that keeps its lines in `lines` (level debug).
+ */
+export async function testServices(
+  overrides: Partial<Services> = {},
+  lines: LoggedLines = [],
+): Promise<Services> {
+  const config: Config = {
+    file: CONFIG_FILE,
+    servers: [],
+    limits: { ...DEFAULT_LIMITS },
+    errorLog: { target: "stderr", level: "debug" },
+    checks: [],
+  };
+  return {
+    files: new FileCache(),
+    cgi: new CgiPool(),
+    sessions: await SessionHubs.open(config),
+    log: memoryLog(lines),
+    ...overrides,
+  };
+}
+
+/** An error log that appends what it writes to `lines`. */
+export function memoryLog(lines: LoggedLines = []): ErrorLog {
+  return new ErrorLog((line) => {
+    const level = /\[(\w+)\]/.exec(line)?.[1] as LogLevel;
+    lines.push([level, line.replace(/^.*?: /, "").trimEnd()]);
+  }, "debug");
+}
+
 /**
  * A handler's context, plus `overrides`: by default `GET /` with an empty body in
  * `testLocation()` of `testServer()`, from 127.0.0.1:50000 to 127.0.0.1:8080, Host "localhost".
@@ -136,12 +180,23 @@ export function testContext(overrides: Partial<RequestContext> = {}): RequestCon
     remote: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
     local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
     host: "localhost",
+    services: TEST_SERVICES,
     ...overrides,
   };
 }
+
+/** Services shared by contexts that do not bring their own (a file cache, a CGI pool, a log). */
+const TEST_SERVICES: Services = await testServices();
 
 function decodedPath(rawPath: string): string {
   const path = decodePath(rawPath);
   if (path === null) throw new Error(`Bad test path "${rawPath}"`);
   return path;
+}
+
+/** The compiled form of a `return` text or any other value with variables. */
+export function template(text: string): Template {
+  const compiled = compileTemplate(text);
+  if ("error" in compiled) throw new Error(compiled.error);
+  return compiled;
 }

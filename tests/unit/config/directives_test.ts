@@ -1,7 +1,8 @@
 /** What each directive stores, read back through parseConfig. */
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../lib/config/load.ts";
-import type { LocationConfig, ServerConfig } from "../../../lib/config/types.ts";
+import type { LocationConfig, ServerConfig, Settings } from "../../../lib/config/types.ts";
+import { template } from "../_fixtures.ts";
 
 const FILE = "/etc/webserv/site.conf";
 
@@ -11,6 +12,16 @@ function server(body: string, main = ""): ServerConfig {
   return config.servers[0]!;
 }
 
+/** The four timeouts of a block, by short name. */
+function timeouts(s: Settings) {
+  return {
+    clientHeader: s.clientHeaderTimeout,
+    clientBody: s.clientBodyTimeout,
+    keepalive: s.keepaliveTimeout,
+    send: s.sendTimeout,
+  };
+}
+
 function location(server: ServerConfig, path: string, exact = false): LocationConfig {
   const found = server.locations.find((l) => l.path === path && l.exact === exact);
   assert.ok(found, `no location "${path}"`);
@@ -18,11 +29,27 @@ function location(server: ServerConfig, path: string, exact = false): LocationCo
 }
 
 Deno.test("parseConfig() reads several listen addresses in order", () => {
-  assert.deepEqual(server("listen 8080;\nlisten [::1]:0;\nlisten localhost:81;").listen, [
-    { host: "0.0.0.0", port: 8080 },
-    { host: "::1", port: 0 },
-    { host: "localhost", port: 81 },
+  const text = "listen 8080;\nlisten [::1]:0 default_server;\nlisten localhost:81;";
+  assert.deepEqual(server(text).listen, [
+    { host: "0.0.0.0", port: 8080, defaultServer: false },
+    { host: "::1", port: 0, defaultServer: true },
+    { host: "localhost", port: 81, defaultServer: false },
   ]);
+});
+
+Deno.test("parseConfig() lets http-level settings stand at the top and inherit into servers", () => {
+  const config = parseConfig(
+    "root /www;\nkeepalive_timeout 5s;\nclient_max_body_size 2m;\n" +
+      "server {\n}\nserver {\nroot /other;\nlocation /a/ { keepalive_timeout 0; }\n}\n",
+    FILE,
+  );
+  const [first, second] = config.servers;
+  assert.equal(first!.root, "/www");
+  assert.equal(first!.keepaliveTimeout, 5000);
+  assert.equal(second!.root, "/other");
+  assert.equal(second!.clientMaxBodySize, 2 * 1024 * 1024);
+  assert.equal(location(second!, "/a/").keepaliveTimeout, 0);
+  assert.equal(location(second!, "/").keepaliveTimeout, 5000);
 });
 
 Deno.test("parseConfig() lower-cases server names and drops repeats", () => {
@@ -55,7 +82,12 @@ Deno.test("parseConfig() reads sizes and timeouts", () => {
       "keepalive_timeout 0;\nsend_timeout 2;",
   );
   assert.equal(s.clientMaxBodySize, 0);
-  assert.deepEqual(s.timeouts, { clientHeader: 500, clientBody: 60_000, keepalive: 0, send: 2000 });
+  assert.deepEqual(timeouts(s), {
+    clientHeader: 500,
+    clientBody: 60_000,
+    keepalive: 0,
+    send: 2000,
+  });
 });
 
 Deno.test("parseConfig() reads cgi_timeout in servers and locations, 30 s by default", () => {
@@ -67,7 +99,7 @@ Deno.test("parseConfig() reads cgi_timeout in servers and locations, 30 s by def
 });
 
 Deno.test("parseConfig() keeps unset timeouts at their defaults", () => {
-  assert.deepEqual(server("keepalive_timeout 5s;").timeouts, {
+  assert.deepEqual(timeouts(server("keepalive_timeout 5s;")), {
     clientHeader: 60_000,
     clientBody: 60_000,
     keepalive: 5000,
@@ -86,10 +118,10 @@ Deno.test("parseConfig() reads return with and without text", () => {
     "return 301 https://example.com/;\nlocation = /a { return 404; }\n" +
       'location /b/ { return 200 "hello\\n"; }\nlocation /c/ { return http://x/; }',
   );
-  assert.deepEqual(s.return, { code: 301, text: "https://example.com/" });
+  assert.deepEqual(s.return, { code: 301, text: template("https://example.com/") });
   assert.deepEqual(location(s, "/a", true).return, { code: 404 });
-  assert.deepEqual(location(s, "/b/").return, { code: 200, text: "hello\n" });
-  assert.deepEqual(location(s, "/c/").return, { code: 302, text: "http://x/" });
+  assert.deepEqual(location(s, "/b/").return, { code: 200, text: template("hello\n") });
+  assert.deepEqual(location(s, "/c/").return, { code: 302, text: template("http://x/") });
   assert.equal(location(s, "/").return, null);
 });
 
@@ -177,8 +209,11 @@ Deno.test("parseConfig() reads the main-context limits, nginx's defaults otherwi
 
 Deno.test("parseConfig() refuses bad limits with file:line", () => {
   const cases: [string, string][] = [
-    ["worker_connections 0;", 'invalid value "0" in "worker_connections" directive'],
-    ["max_headers lots;", 'invalid value "lots" in "max_headers" directive'],
+    [
+      "worker_connections 0;",
+      'invalid value "0" in "worker_connections" directive, it must be between 1 and 999999999',
+    ],
+    ["max_headers lots;", '"max_headers" directive invalid number'],
     ["large_client_header_buffers 4 1x;", '"large_client_header_buffers" directive invalid value'],
     ["server { worker_connections 5; }", '"worker_connections" directive is not allowed here'],
   ];

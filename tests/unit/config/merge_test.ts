@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../lib/config/load.ts";
 import { mergeSettings } from "../../../lib/config/merge.ts";
-import type { HttpSettings, ServerConfig } from "../../../lib/config/types.ts";
+import { defaultSettings } from "../../../lib/config/defaults.ts";
+import type { ServerConfig, Settings } from "../../../lib/config/types.ts";
 
 const FILE = "/srv/conf/site.conf";
 
@@ -9,17 +10,15 @@ function servers(text: string): ServerConfig[] {
   return parseConfig(text, FILE).servers;
 }
 
-const PARENT: HttpSettings = {
+const PARENT: Settings = {
+  ...defaultSettings("/p"),
   root: "/p",
-  index: ["index.html"],
   autoindex: true,
   allowMethods: ["GET", "HEAD"],
   clientMaxBodySize: 10,
   errorPages: new Map([[404, "/404.html"], [500, "/500.html"]]),
   uploadStore: "/up",
   cgi: new Map([[".py", "/usr/bin/python3"]]),
-  cgiTimeout: 30_000,
-  session: false,
 };
 
 Deno.test("mergeSettings() takes every unset field from the parent", () => {
@@ -27,7 +26,7 @@ Deno.test("mergeSettings() takes every unset field from the parent", () => {
 });
 
 Deno.test("mergeSettings() keeps every field the child sets", () => {
-  const child: HttpSettings = {
+  const child: Settings = {
     root: "/c",
     index: ["a.htm"],
     autoindex: false,
@@ -38,6 +37,11 @@ Deno.test("mergeSettings() keeps every field the child sets", () => {
     cgi: new Map([[".pl", "/usr/bin/perl"]]),
     cgiTimeout: 5_000,
     session: false,
+    clientHeaderTimeout: 1,
+    clientBodyTimeout: 2,
+    keepaliveTimeout: 3,
+    sendTimeout: 4,
+    accessLog: null,
   };
   assert.deepEqual(mergeSettings(PARENT, child), child);
 });
@@ -53,7 +57,7 @@ Deno.test("mergeSettings() copies arrays and maps", () => {
 Deno.test("parseConfig() fills a bare server with the defaults", () => {
   const [s] = servers("server {}");
   assert.ok(s);
-  assert.deepEqual(s.listen, [{ host: "0.0.0.0", port: 8080 }]);
+  assert.deepEqual(s.listen, [{ host: "0.0.0.0", port: 8080, defaultServer: false }]);
   assert.deepEqual(s.serverNames, []);
   assert.equal(s.root, "/srv/conf/html");
   assert.deepEqual(s.index, ["index.html"]);
@@ -63,12 +67,10 @@ Deno.test("parseConfig() fills a bare server with the defaults", () => {
   assert.deepEqual(s.errorPages, new Map());
   assert.equal(s.uploadStore, null);
   assert.deepEqual(s.cgi, new Map());
-  assert.deepEqual(s.timeouts, {
-    clientHeader: 60_000,
-    clientBody: 60_000,
-    keepalive: 75_000,
-    send: 60_000,
-  });
+  assert.equal(s.clientHeaderTimeout, 60_000);
+  assert.equal(s.clientBodyTimeout, 60_000);
+  assert.equal(s.keepaliveTimeout, 75_000);
+  assert.equal(s.sendTimeout, 60_000);
   assert.equal(s.accessLog, "stdout");
   assert.equal(s.return, null);
 });
@@ -88,6 +90,11 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
     cgi: new Map(),
     cgiTimeout: 30_000,
     session: false,
+    clientHeaderTimeout: 60_000,
+    clientBodyTimeout: 60_000,
+    keepaliveTimeout: 75_000,
+    sendTimeout: 60_000,
+    accessLog: "stdout",
     path: "/",
     exact: false,
     alias: null,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSize, parseTime } from "../../../lib/config/units.ts";
+import { formatSize, formatTime, parseSize, parseTime } from "../../../lib/config/units.ts";
 
 const SIZES: Array<[text: string, bytes: number | null]> = [
   ["0", 0],
@@ -63,3 +63,29 @@ for (const [text, ms] of TIMES) {
     assert.equal(parseTime(text), ms);
   });
 }
+
+Deno.test("formatTime() spells milliseconds in days and below, largest unit first", () => {
+  const cases: [number, string][] = [
+    [0, "0s"],
+    [1, "1ms"],
+    [1500, "1s500ms"],
+    [90_000, "1m30s"],
+    [24 * 86_400_000, "24d"],
+    [365 * 86_400_000 + 3_600_000, "365d1h"],
+  ];
+  for (const [ms, text] of cases) {
+    assert.equal(formatTime(ms), text);
+    assert.equal(parseTime(text), ms);
+  }
+});
+
+Deno.test("formatSize() uses the largest unit that divides the size", () => {
+  const cases: [number, string][] = [[0, "0"], [100, "100"], [8192, "8k"], [1536, "1536"], [
+    1024 ** 3,
+    "1g",
+  ], [3 * 1024 ** 2, "3m"]];
+  for (const [bytes, text] of cases) {
+    assert.equal(formatSize(bytes), text);
+    assert.equal(parseSize(text), bytes);
+  }
+});

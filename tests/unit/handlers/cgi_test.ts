@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { LocationConfig } from "../../../lib/config/types.ts";
-import type { RequestContext } from "../../../lib/handlers/context.ts";
-import { allCgiFinished } from "../../../lib/cgi/runner.ts";
+import type { RequestContext } from "../../../lib/phases/context.ts";
 import { createCgiHandler } from "../../../lib/handlers/cgi.ts";
 import type { BodyReader } from "../../../lib/http/request.ts";
 import type { Response, StreamBody } from "../../../lib/http/response.ts";
-import { bodyOf, emptyBody, testContext, testHead, testLocation } from "../_fixtures.ts";
+import {
+  bodyOf,
+  emptyBody,
+  testContext,
+  testHead,
+  testLocation,
+  testServices,
+} from "../_fixtures.ts";
 
 const REPO = join(import.meta.dirname ?? ".", "../../..");
 const CGI = new Map([
@@ -18,6 +24,9 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 const logged: string[] = [];
 const handler = createCgiHandler({ timeoutMs: 5000, log: (line) => logged.push(line) });
+/** This file's scripts run in one pool, which the tests wait on. */
+const services = await testServices();
+const allCgiFinished = () => services.cgi.allFinished();
 
 function location(over: Partial<LocationConfig> = {}): LocationConfig {
   return testLocation({ root: REPO, cgi: CGI, ...over });
@@ -38,7 +47,13 @@ function context(req: Req): RequestContext {
     headers: [["host", "example.test:8080"], ...(req.headers ?? [])],
   });
   const body = req.body ?? emptyBody();
-  return testContext({ head, body, location: req.loc ?? location(), host: "example.test" });
+  return testContext({
+    head,
+    body,
+    location: req.loc ?? location(),
+    host: "example.test",
+    services,
+  });
 }
 
 function streamOf(res: Response): StreamBody {

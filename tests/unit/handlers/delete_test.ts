@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { LocationConfig } from "../../../lib/config/types.ts";
 import { deleteHandler } from "../../../lib/handlers/delete.ts";
-import type { Response } from "../../../lib/http/response.ts";
 import { testContext, testHead, testLocation } from "../_fixtures.ts";
 
 function locationFor(root: string, path = "/", alias: string | null = null): LocationConfig {
   return testLocation({ root, path, alias, allowMethods: ["GET", "HEAD", "DELETE"] });
 }
 
-function del(location: LocationConfig, path: string, method = "DELETE"): Promise<Response | null> {
-  return deleteHandler(testContext({ head: testHead({ method, target: path }), path, location }));
+async function del(location: LocationConfig, path: string, method = "DELETE") {
+  return await deleteHandler(
+    testContext({ head: testHead({ method, target: path }), path, location }),
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

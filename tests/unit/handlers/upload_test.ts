@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { LocationConfig } from "../../../lib/config/types.ts";
-import type { RequestContext } from "../../../lib/handlers/context.ts";
+import type { RequestContext } from "../../../lib/phases/context.ts";
 import { uploadHandler } from "../../../lib/handlers/upload.ts";
 import { HttpError } from "../../../lib/http/errors.ts";
 import type { BodyReader } from "../../../lib/http/request.ts";
@@ -46,7 +46,7 @@ interface UploadRequest {
 }
 
 /** Runs the handler against `store` with a Content-Length request. */
-function upload(store: string, request: UploadRequest): Promise<Response | null> {
+async function upload(store: string, request: UploadRequest): Promise<Response | null> {
   const data = request.data ?? new Uint8Array(0);
   const headers: [string, string][] = [["content-length", String(data.length)]];
   if (request.contentType !== undefined) headers.push(["content-type", request.contentType]);
@@ -58,7 +58,7 @@ function upload(store: string, request: UploadRequest): Promise<Response | null>
     headers,
     bodyOf(data, request.body),
   );
-  return uploadHandler(ctx);
+  return await uploadHandler(ctx);
 }
 
 /** A multipart body: each part is [name, filename or null, content]. */
@@ -270,7 +270,6 @@ Deno.test("uploadHandler refuses a form without a file, a bad form, and no bound
     await withStore(async (store) => {
       const response = await upload(store, { contentType: c.contentType, data: c.data });
       assert.equal(response?.status, c.status, c.name);
-      assert.equal(response?.close, true, c.name);
       if (c.text === undefined) assert.equal(response?.body, null);
       else assert.match(bodyText(response), c.text, c.name);
       assert.deepEqual(await listStore(store), {}, c.name);
@@ -468,13 +467,24 @@ Deno.test("uploadHandler leaves no file when the body fails midway", async () =>
   }
 });
 
-Deno.test("uploadHandler rethrows storage errors it does not expect", async () => {
+Deno.test("uploadHandler answers 409 when the store is gone, as nginx's WebDAV module", async () => {
   await withStore(async (store) => {
     const missing = join(store, "missing");
-    await assert.rejects(
-      upload(missing, { path: "/uploads/a.txt", data: encoder.encode("x") }),
-      Deno.errors.NotFound,
-    );
+    const response = await upload(missing, { path: "/uploads/a.txt", data: encoder.encode("x") });
+    assert.equal(response?.status, 409);
+  });
+});
+
+Deno.test("uploadHandler answers 403 when the store may not be written", async () => {
+  if (Deno.uid() === 0) return; // root writes anywhere: nothing to test as root
+  await withStore(async (store) => {
+    await Deno.chmod(store, 0o500);
+    try {
+      const response = await upload(store, { path: "/uploads/a.txt", data: encoder.encode("x") });
+      assert.equal(response?.status, 403);
+    } finally {
+      await Deno.chmod(store, 0o700);
+    }
   });
 });
 

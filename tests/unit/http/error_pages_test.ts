@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { errorPageBody, errorResponse } from "../../../lib/handlers/error_page.ts";
+import { errorPageBody, errorResponse } from "../../../lib/http/error_pages.ts";
 
 const decoder = new TextDecoder();
 

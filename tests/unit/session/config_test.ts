@@ -57,11 +57,17 @@ const ERRORS: [string, string][] = [
   ["session maybe;", 'invalid value "maybe" in "session" directive, it must be "on" or "off"'],
   ["session;", 'invalid number of arguments in "session" directive'],
   ["session on;\nsession off;", '"session" directive is duplicate'],
-  ["session_timeout 0;", '"session_timeout" directive invalid value'],
+  [
+    "session_timeout 0;",
+    'invalid value "0" in "session_timeout" directive, it must be between 1ms and 365d',
+  ],
   ["session_timeout soon;", '"session_timeout" directive invalid value'],
-  ["session_max 0;", 'invalid value "0" in "session_max" directive'],
-  ["session_max -1;", 'invalid value "-1" in "session_max" directive'],
-  ["session_max lots;", 'invalid value "lots" in "session_max" directive'],
+  [
+    "session_max 0;",
+    'invalid value "0" in "session_max" directive, it must be between 1 and 999999999',
+  ],
+  ["session_max -1;", '"session_max" directive invalid number'],
+  ["session_max lots;", '"session_max" directive invalid number'],
   ["session_cookie_max_age x;", '"session_cookie_max_age" directive invalid value'],
   [
     "session_cookie_secure maybe;",
@@ -83,10 +89,12 @@ for (const [body, message] of ERRORS) {
   });
 }
 
-Deno.test("parseConfig() refuses `session` at the top level", () => {
+Deno.test("parseConfig() lets `session` stand at the top level, for every server", () => {
+  const config = parseConfig("session on;\nserver {}\nserver { session off; }\n", FILE);
+  assert.deepEqual(config.servers.map((s) => s.session), [true, false]);
   assert.throws(
-    () => parseConfig("session on;\nserver {}\n", FILE),
-    { message: `${FILE}:1: "session" directive is not allowed here` },
+    () => parseConfig("session_store /s;\nserver {}\n", FILE),
+    { message: `${FILE}:1: "session_store" directive is not allowed here` },
   );
 });
 

@@ -1,0 +1,76 @@
+/**
+ * What an entry of the directive table is (nginx's `ngx_command_t`): a name, the contexts it may
+ * appear in, how many arguments it takes, whether it may repeat, and how it is applied.
+ */
+import type { BlockDraft, LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
+
+/** Where a directive is written: the top level, a `server { }` or a `location { }`. */
+export type Context = "main" | "server" | "location";
+
+/** The drafts a directive writes into; `server`/`location` are null outside those blocks. */
+export interface Scope {
+  context: Context;
+  main: MainDraft;
+  server: ServerDraft | null;
+  location: LocationDraft | null;
+}
+
+/** What an apply function knows besides its arguments. */
+export interface DirectiveEnv {
+  /** The directive's name, for messages. */
+  name: string;
+  /** Line of the directive. */
+  line: number;
+  /** Absolute directory of the configuration file: relative paths resolve against it. */
+  dir: string;
+  /** A ConfigError at the directive's line, to throw: `throw env.error("...")`. */
+  error(message: string): Error;
+  /**
+   * Queues a check that needs I/O (run by verifyConfig); it returns a message or null. An error
+   * stops the configuration from loading; a warning is only reported.
+   */
+  defer(run: () => Promise<string | null>, severity?: "error" | "warning"): void;
+}
+
+interface DirectiveBase {
+  name: string;
+  contexts: readonly Context[];
+  /** Smallest and largest number of arguments (Infinity: no limit). */
+  arity: readonly [min: number, max: number];
+  /** May appear more than once in one block. */
+  repeatable?: boolean;
+}
+
+/** `name args;` */
+export interface SimpleDirective extends DirectiveBase {
+  block?: false;
+  apply(scope: Scope, args: string[], env: DirectiveEnv): void;
+}
+
+/** `name args { ... }`: `open` returns the scope its children are applied in. */
+export interface BlockDirective extends DirectiveBase {
+  block: true;
+  open(scope: Scope, args: string[], env: DirectiveEnv): Scope;
+}
+
+export type Directive = SimpleDirective | BlockDirective;
+
+/** Applies a directive's arguments to the scope it appears in. */
+export type Apply = SimpleDirective["apply"];
+
+/** The innermost block of a scope: the location, else the server, else the main draft. */
+export function innermost(scope: Scope): BlockDraft {
+  return scope.location ?? scope.server ?? scope.main;
+}
+
+/** The server draft of a scope (the table only lets server directives appear inside one). */
+export function serverOf(scope: Scope): ServerDraft {
+  if (scope.server === null) throw new Error(`No server block in context "${scope.context}"`);
+  return scope.server;
+}
+
+/** The location draft of a scope (the table only lets location directives appear inside one). */
+export function locationOf(scope: Scope): LocationDraft {
+  if (scope.location === null) throw new Error(`No location block in context "${scope.context}"`);
+  return scope.location;
+}

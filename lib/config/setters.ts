@@ -1,0 +1,184 @@
+/**
+ * The directives whose arguments no slot setter reads: each parses its own syntax and reports
+ * problems in nginx's wording.
+ */
+import { isAbsolute, normalize, resolve } from "node:path";
+import { directoryExists, hostResolves, interpreterFound } from "./checks.ts";
+import { type Apply, innermost, locationOf, serverOf } from "./directive.ts";
+import { formatListen, isAddressLiteral, parseListen, parseListenParameters } from "./listen.ts";
+import { parseReturn } from "./return_directive.ts";
+import { parseSize } from "./units.ts";
+import type { LogLevel } from "./types.ts";
+
+/** Methods `allow_methods` accepts. */
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  "debug",
+  "info",
+  "notice",
+  "warn",
+  "error",
+  "crit",
+  "alert",
+  "emerg",
+];
+
+/** `listen [host:]port [default_server];` */
+export const listen: Apply = (scope, [address = "", ...params], env) => {
+  const parsed = parseListen(address);
+  if ("error" in parsed) throw env.error(parsed.error);
+  const options = parseListenParameters(params);
+  if ("error" in options) throw env.error(options.error);
+  const server = serverOf(scope);
+  const text = formatListen(parsed);
+  if (server.listen.some((a) => formatListen(a) === text)) {
+    throw env.error(`a duplicate listen "${text}"`);
+  }
+  if (options.defaultServer) {
+    const taken = scope.main.servers.some((s) =>
+      s.listen.some((a) => a.defaultServer && formatListen(a) === text)
+    );
+    if (taken) throw env.error(`a duplicate default server for ${text}`);
+  }
+  if (!isAddressLiteral(parsed.host)) env.defer(() => hostResolves(parsed.host, address));
+  server.listen.push({ ...parsed, defaultServer: options.defaultServer });
+};
+
+/** `server_name name …;`: lower-cased, repeats dropped. */
+export const serverName: Apply = (scope, args) => {
+  const names = serverOf(scope).serverNames;
+  for (const name of args.map((a) => a.toLowerCase())) {
+    if (!names.includes(name)) names.push(name);
+  }
+};
+
+/** `root dir;`, not beside `alias` in one location. */
+export const root: Apply = (scope, [dir = ""], env) => {
+  if (scope.location?.alias != null) {
+    throw env.error('"root" directive is duplicate, "alias" directive was specified earlier');
+  }
+  innermost(scope).settings.root = resolve(env.dir, dir);
+};
+
+/** `alias dir;`, not beside `root` in one location. */
+export const alias: Apply = (scope, [dir = ""], env) => {
+  const location = locationOf(scope);
+  if (location.settings.root !== undefined) {
+    throw env.error('"alias" directive is duplicate, "root" directive was specified earlier');
+  }
+  location.alias = resolve(env.dir, dir);
+};
+
+/** `index file …;`: repeated directives add to the list. */
+export const index: Apply = (scope, args, env) => {
+  if (args.includes("")) throw env.error('index "" in "index" directive is invalid');
+  const settings = innermost(scope).settings;
+  settings.index = [...(settings.index ?? []), ...args];
+};
+
+/** `error_page code … uri;`: a later directive wins for the same code. */
+export const errorPage: Apply = (scope, args, env) => {
+  const uri = args[args.length - 1]!;
+  const codes = args.slice(0, -1).map((text) => {
+    if (!/^\d+$/.test(text)) throw env.error(`invalid value "${text}"`);
+    const code = Number(text);
+    if (code < 300 || code > 599) throw env.error(`value "${text}" must be between 300 and 599`);
+    return code;
+  });
+  if (!uri.startsWith("/")) {
+    throw env.error(`invalid URI "${uri}" in "error_page" directive, it must start with "/"`);
+  }
+  const settings = innermost(scope).settings;
+  settings.errorPages ??= new Map();
+  for (const code of codes) settings.errorPages.set(code, uri);
+};
+
+/** `return code [text];` in a server or location (not inherited). */
+export const returnDirective: Apply = (scope, args, env) => {
+  const directive = parseReturn(args);
+  if ("error" in directive) throw env.error(directive.error);
+  (scope.location ?? serverOf(scope)).return = directive;
+};
+
+/** `allow_methods METHOD …;`: GET implies HEAD, as in nginx's limit_except. */
+export const allowMethods: Apply = (scope, args, env) => {
+  const methods: string[] = [];
+  for (const arg of args) {
+    const method = arg.toUpperCase();
+    if (!KNOWN_METHODS.has(method)) {
+      throw env.error(`invalid method "${arg}" in "allow_methods" directive`);
+    }
+    if (!methods.includes(method)) methods.push(method);
+  }
+  if (methods.includes("GET") && !methods.includes("HEAD")) methods.push("HEAD");
+  innermost(scope).settings.allowMethods = methods;
+};
+
+/** `cgi .ext interpreter;`: the interpreter must exist (checked by verifyConfig). */
+export const cgi: Apply = (scope, [ext = "", interpreter = ""], env) => {
+  if (!/^\.[^./\s]+$/.test(ext)) {
+    throw env.error(`invalid extension "${ext}" in "cgi" directive, it must start with "."`);
+  }
+  if (interpreter === "") throw env.error('invalid interpreter "" in "cgi" directive');
+  const settings = innermost(scope).settings;
+  settings.cgi ??= new Map();
+  if (settings.cgi.has(ext)) throw env.error(`duplicate extension "${ext}" in "cgi" directive`);
+  // Absolute: kept (normalised); with a "/": relative to the config; a bare name: found on PATH.
+  const path = isAbsolute(interpreter)
+    ? normalize(interpreter)
+    : interpreter.includes("/")
+    ? resolve(env.dir, interpreter)
+    : interpreter;
+  // A missing interpreter only fails its scripts (502): the rest of the site can still be served.
+  env.defer(() => interpreterFound(path), "warning");
+  settings.cgi.set(ext, path);
+};
+
+/** `upload_store dir|off;`: the directory must exist (checked by verifyConfig). */
+export const uploadStore: Apply = (scope, [dir = ""], env) => {
+  const path = dir === "off" ? null : resolve(env.dir, dir);
+  if (path !== null) env.defer(() => directoryExists(path, "upload_store"));
+  innermost(scope).settings.uploadStore = path;
+};
+
+/** `access_log path|stdout|off;` */
+export const accessLog: Apply = (scope, [value = ""], env) => {
+  innermost(scope).settings.accessLog = value === "off"
+    ? null
+    : value === "stdout"
+    ? "stdout"
+    : resolve(env.dir, value);
+};
+
+/** `error_log path|stderr [level];` (main context). */
+export const errorLog: Apply = (scope, [target = "", level = "error"], env) => {
+  const found = LOG_LEVELS.find((l) => l === level);
+  if (found === undefined) throw env.error(`invalid log level "${level}"`);
+  scope.main.errorLog = {
+    target: target === "stderr" ? "stderr" : resolve(env.dir, target),
+    level: found,
+  };
+};
+
+/** `session_store memory|dir;`: shared stores such as Redis are named, and refused, as such. */
+export const sessionStore: Apply = (scope, [value = ""], env) => {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
+  if (scheme !== undefined) {
+    throw env.error(
+      `session store "${value}" is not supported: "${scheme}" stores do not exist yet`,
+    );
+  }
+  serverOf(scope).sessions.store = value === "memory" ? null : resolve(env.dir, value);
+};
+
+/** `large_client_header_buffers number size;` */
+export const largeClientHeaderBuffers: Apply = (scope, [number = "", size = ""], env) => {
+  const n = /^\d{1,4}$/.test(number) ? Number(number) : 0;
+  const bytes = parseSize(size);
+  if (n === 0 || bytes === null || bytes < 64 || bytes > 1024 * 1024) {
+    throw env.error('"large_client_header_buffers" directive invalid value');
+  }
+  scope.main.limits.maxRequestLine = bytes;
+  scope.main.limits.maxHeadBytes = n * bytes;
+};

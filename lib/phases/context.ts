@@ -1,0 +1,54 @@
+/** What flows through the request phases: the request, where it was routed, and the services. */
+import type { CgiPool } from "../cgi/runner.ts";
+import type { LocationConfig, ServerConfig } from "../config/types.ts";
+import type { FileCache } from "../handlers/file_cache.ts";
+import type { BodyReader, RequestHead } from "../http/request.ts";
+import type { Response } from "../http/response.ts";
+import type { ErrorLog } from "../log/error_log.ts";
+import type { SessionHubs } from "../session/hubs.ts";
+
+/**
+ * What one configuration shares among its requests (made by the server when the configuration is
+ * loaded, released when its last connection is done): nothing here is a module-level singleton.
+ */
+export interface Services {
+  /** Small files and what the static handler knows of paths. */
+  files: FileCache;
+  /** Running CGI scripts (cgi_max_processes). */
+  cgi: CgiPool;
+  /** The session hub of each server with `session on`. */
+  sessions: SessionHubs;
+  log: ErrorLog;
+}
+
+export interface RequestContext {
+  head: RequestHead;
+  body: BodyReader;
+  /** The URI path percent-decoded once and with dot segments resolved ("/a b/c.html"). */
+  path: string;
+  server: ServerConfig;
+  location: LocationConfig;
+  remote: Deno.NetAddr;
+  local: Deno.NetAddr;
+  /** The Host header without port, lower-cased ("" when absent). */
+  host: string;
+  services: Services;
+  /**
+   * Aborts when the client closes the connection while the request is handled. Present where
+   * the connection watches for that (locations that run CGI scripts).
+   */
+  clientGone?: AbortSignal;
+}
+
+/**
+ * One step of a phase: answer (a Response ends the phases) or decline (null: the next handler,
+ * then the next phase). A Response with status >= 400 and `body: null` is an error: the engine
+ * fills its body from `error_page` or a generated page.
+ */
+export type Handler = (ctx: RequestContext) => Response | null | Promise<Response | null>;
+
+/**
+ * A response filter: sees every final response (after error pages) and returns it, changed or
+ * not. Header filters change status and fields; body filters transform the body.
+ */
+export type Filter = (ctx: RequestContext, res: Response) => Response;

@@ -1,0 +1,29 @@
+/**
+ * Checks of the request itself, before and after the location is known: the method must be one
+ * the server knows (post-read), a declared body must fit the location's limit (find-config, as in
+ * nginx, so that a server's `return` still answers), and the location must allow the method
+ * (access).
+ */
+import type { Handler } from "./context.ts";
+
+/** Methods the server knows; any other gets 501 (RFC 9110 §15.6.2). */
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
+
+/** An unknown method: 501. */
+export const knownMethod: Handler = (ctx) =>
+  KNOWN_METHODS.has(ctx.head.method) ? null : { status: 501, headers: [], body: null };
+
+/** A declared body over `client_max_body_size` is refused before it is read: 413. */
+export const bodySizeLimit: Handler = (ctx) => {
+  const limit = ctx.location.clientMaxBodySize;
+  const length = ctx.body.length;
+  if (length === null || limit === 0 || length <= limit) return null;
+  return { status: 413, headers: [], body: null };
+};
+
+/** A method outside the location's `allow_methods`: 405 with `Allow`. */
+export const methodAllowed: Handler = (ctx) => {
+  const allowed = ctx.location.allowMethods;
+  if (allowed === null || allowed.includes(ctx.head.method)) return null;
+  return { status: 405, headers: [["Allow", allowed.join(", ")]], body: null };
+};

@@ -1,0 +1,48 @@
+/** Text with `$name` or `${name}` in it, compiled once at configuration time, expanded per request. */
+import type { RequestContext } from "../phases/context.ts";
+import { findVariable, type Variable } from "./variables.ts";
+
+/** A compiled value: literal pieces and variables in order. */
+export interface Template {
+  /** The text as written in the configuration. */
+  readonly source: string;
+  readonly parts: ReadonlyArray<string | Variable>;
+}
+
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * Compiles `text`. Returns the template, or nginx's error for a name that is no variable:
+ * `unknown "hostt" variable`. A `$` not followed by a name is kept as written.
+ */
+export function compileTemplate(text: string): Template | { error: string } {
+  const parts: (string | Variable)[] = [];
+  let last = 0;
+  for (const match of text.matchAll(VARIABLE)) {
+    const name = (match[1] ?? match[2]!).toLowerCase();
+    const variable = findVariable(name);
+    if (variable === undefined) return { error: `unknown "${name}" variable` };
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push(variable);
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return { source: text, parts };
+}
+
+/**
+ * The template's text for a request. `encode`, when given, is applied to the values of variables
+ * that hold a decoded path (`$uri`), for a value that is a URL.
+ */
+export function expand(
+  template: Template,
+  ctx: RequestContext,
+  encode?: (decoded: string) => string,
+): string {
+  let out = "";
+  for (const part of template.parts) {
+    if (typeof part === "string") out += part;
+    else out += encode !== undefined && part.decoded ? encode(part.get(ctx)) : part.get(ctx);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * nginx's variables, looked up by name through one table of getters (ngx_http_variables.c), so
+ * that every directive that takes `$name` expands it the same way and an unknown name is a
+ * configuration error.
+ */
+import { getHeader } from "../http/request.ts";
+import type { RequestContext } from "../phases/context.ts";
+import { parseCookies } from "../session/cookies.ts";
+
+/** Reads one variable of a request. */
+export interface Variable {
+  get(ctx: RequestContext): string;
+  /** The value is a decoded path: a URL built from it must percent-encode it ($uri). */
+  decoded?: boolean;
+}
+
+const plain = (get: (ctx: RequestContext) => string): Variable => ({ get });
+
+/** The Host without port, else the server's first name, else the local address (nginx's $host). */
+function host(ctx: RequestContext): string {
+  return ctx.host !== "" ? ctx.host : (ctx.server.serverNames[0] ?? ctx.local.hostname);
+}
+
+const TABLE: ReadonlyMap<string, Variable> = new Map([
+  ["scheme", plain(() => "http")],
+  ["https", plain(() => "")],
+  ["host", plain(host)],
+  ["request_uri", plain((ctx) => ctx.head.target)],
+  ["uri", { get: (ctx) => ctx.path, decoded: true }],
+  ["document_uri", { get: (ctx) => ctx.path, decoded: true }],
+  ["args", plain((ctx) => ctx.head.query)],
+  ["query_string", plain((ctx) => ctx.head.query)],
+  ["is_args", plain((ctx) => ctx.head.query === "" ? "" : "?")],
+  ["request_method", plain((ctx) => ctx.head.method)],
+  ["server_protocol", plain((ctx) => `HTTP/1.${ctx.head.minor}`)],
+  ["server_addr", plain((ctx) => ctx.local.hostname)],
+  ["server_port", plain((ctx) => String(ctx.local.port))],
+  ["server_name", plain((ctx) => ctx.server.serverNames[0] ?? "")],
+  ["remote_addr", plain((ctx) => ctx.remote.hostname)],
+  ["remote_port", plain((ctx) => String(ctx.remote.port))],
+  ["document_root", plain((ctx) => ctx.location.alias ?? ctx.location.root)],
+  ["content_type", plain((ctx) => getHeader(ctx.head, "content-type") ?? "")],
+  ["content_length", plain((ctx) => getHeader(ctx.head, "content-length") ?? "")],
+]);
+
+/** Families of variables named by a prefix: `$http_user_agent`, `$arg_page`, `$cookie_id`. */
+const PREFIXES: ReadonlyArray<[string, (rest: string) => Variable]> = [
+  ["http_", (rest) => {
+    const name = rest.replaceAll("_", "-");
+    // Several fields of one name are joined as nginx joins them (", "; "; " for Cookie).
+    const join = name === "cookie" ? "; " : ", ";
+    return plain((ctx) => headerValues(ctx, name).join(join));
+  }],
+  ["arg_", (rest) => plain((ctx) => queryArgument(ctx.head.query, rest))],
+  ["cookie_", (rest) => plain((ctx) => parseCookies(headerValues(ctx, "cookie")).get(rest) ?? "")],
+];
+
+function headerValues(ctx: RequestContext, name: string): string[] {
+  return ctx.head.headers.filter(([n]) => n === name).map(([, v]) => v);
+}
+
+/** The raw value of the first `name=` argument of a query string, as nginx's $arg_name. */
+function queryArgument(query: string, name: string): string {
+  for (const pair of query.split("&")) {
+    const eq = pair.indexOf("=");
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    if (key.toLowerCase() === name) return eq < 0 ? "" : pair.slice(eq + 1);
+  }
+  return "";
+}
+
+/** The variable of that name (lower-case, without `$`), or undefined when there is none. */
+export function findVariable(name: string): Variable | undefined {
+  const fixed = TABLE.get(name);
+  if (fixed !== undefined) return fixed;
+  for (const [prefix, make] of PREFIXES) {
+    if (name.startsWith(prefix) && name.length > prefix.length) {
+      return make(name.slice(prefix.length));
+    }
+  }
+  return undefined;
+}

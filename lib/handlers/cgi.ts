@@ -82,7 +82,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
         env,
         body,
         timeoutMs: options.timeoutMs ?? location.cgiTimeout,
-        signal: ctx.clientGone,
+        signal: ctx.clientGone?.(),
         pool: ctx.services.cgi,
         log: options.log ?? errorLogOf(ctx),
       });

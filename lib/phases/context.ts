@@ -34,10 +34,11 @@ export interface RequestContext {
   host: string;
   services: Services;
   /**
-   * Aborts when the client closes the connection while the request is handled. Present where
-   * the connection watches for that (locations that run CGI scripts).
+   * A signal that aborts when the client closes the connection while the request is handled and
+   * its response sent; the connection starts watching when it is first asked (a CGI script is
+   * about to run). Absent outside a connection (unit tests).
    */
-  clientGone?: AbortSignal;
+  clientGone?: () => AbortSignal;
 }
 
 /**

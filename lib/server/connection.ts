@@ -14,6 +14,7 @@ import { closeBody, type Response } from "../http/response.ts";
 import { frameResponse } from "../http/response_framing.ts";
 import { runPhases } from "../phases/engine.ts";
 import { route } from "../routing/route.ts";
+import { ClientWatch } from "./client_watch.ts";
 import { type Expirable, unwatch, watch } from "./deadlines.ts";
 import { InputBuffer } from "./input_buffer.ts";
 import { type BodySource, RequestBody } from "./request_body.ts";
@@ -184,8 +185,7 @@ export class Connection implements Expirable, BodySource {
       await this.#fail(routed.status, routed.message, head);
       return false;
     }
-    const { location } = routed;
-    this.#settings = location;
+    this.#settings = routed.location;
     const expect = getHeader(head, "expect");
     if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
       await this.#fail(417, `Unsupported expectation "${expect}"`, head);
@@ -194,12 +194,12 @@ export class Connection implements Expirable, BodySource {
     const body = new RequestBody(
       this,
       framing,
-      location.clientMaxBodySize,
+      routed.location.clientMaxBodySize,
       expect !== undefined && head.minor >= 1,
     );
-    // Scripts are killed when their client leaves: watch for it where they may run, until their
+    // Scripts are killed when their client leaves: once one is to run, watch for that until its
     // output is sent.
-    const watching = location.cgi.size > 0 ? this.#watchClient() : null;
+    const watch = new ClientWatch(this.input);
     const limits = this.site.limits;
     let sent: boolean;
     try {
@@ -210,7 +210,7 @@ export class Connection implements Expirable, BodySource {
         remote: this.conn.remoteAddr,
         local: this.conn.localAddr,
         services: this.site.services,
-        clientGone: watching?.signal,
+        clientGone: () => watch.signal,
       });
       // Aborted meanwhile (shutdown, reload grace): nothing is written, but what the body holds
       // (an open file, a running script) is released.
@@ -225,7 +225,7 @@ export class Connection implements Expirable, BodySource {
         left: body.left(limits.maxDiscardBytes),
       });
     } finally {
-      watching?.stop();
+      watch.stop();
     }
     if (!sent) {
       if (!body.done) await this.#linger();
@@ -292,26 +292,6 @@ export class Connection implements Expirable, BodySource {
     } finally {
       this.deadline = Infinity;
     }
-  }
-
-  /**
-   * Reads ahead while a request is handled, to notice a client that leaves (the signal aborts);
-   * what arrives meanwhile (a pipelined request) stays in the buffer. Stops when the buffer is full.
-   */
-  #watchClient(): { signal: AbortSignal; stop(): void } {
-    const controller = new AbortController();
-    let active = true;
-    (async () => {
-      try {
-        while (active && this.input.room > 0) {
-          if ((await this.input.fill()) === null) break;
-        }
-        if (active && this.input.room > 0) controller.abort();
-      } catch {
-        if (active) controller.abort();
-      }
-    })();
-    return { signal: controller.signal, stop: () => active = false };
   }
 
   fillBody(): Promise<boolean> {

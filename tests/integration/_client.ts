@@ -26,10 +26,20 @@ export class RawClient {
   #buf = new Uint8Array(0);
   #eof = false;
 
-  private constructor(readonly conn: Deno.TcpConn) {}
+  private constructor(readonly conn: Deno.TcpConn | Deno.UnixConn) {}
 
-  static async connect(port: number, hostname = "127.0.0.1"): Promise<RawClient> {
-    return new RawClient(await Deno.connect({ hostname, port }));
+  /** Connects to a TCP port on loopback, or to a Unix socket given as `{ path }`. */
+  static async connect(
+    to: number | { path: string },
+    hostname = "127.0.0.1",
+  ): Promise<RawClient> {
+    if (typeof to === "number") return new RawClient(await Deno.connect({ hostname, port: to }));
+    return new RawClient(await Deno.connect({ transport: "unix", path: to.path }));
+  }
+
+  /** Turns Nagle off, so that each small send leaves at once (TCP only). */
+  noDelay(): void {
+    if ("setNoDelay" in this.conn) this.conn.setNoDelay(true);
   }
 
   async send(data: string | Uint8Array): Promise<void> {
@@ -139,10 +149,25 @@ export class RawClient {
     return out;
   }
 
-  /** Resolves true once the server has closed the connection (end of stream or reset). */
-  async closedByServer(): Promise<boolean> {
-    while (await this.#more());
-    return true;
+  /**
+   * Resolves true once the server has closed the connection (end of stream or reset), false when
+   * it is still open after `withinMs` (the connection is then closed by the client). Bytes that
+   * arrive meanwhile are kept (see `leftover`).
+   */
+  async closedByServer(withinMs = 10_000): Promise<boolean> {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.close();
+    }, withinMs);
+    try {
+      while (await this.#more());
+    } catch (e) {
+      if (!timedOut) throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    return !timedOut;
   }
 
   /** Bytes received and not yet read as a response. */

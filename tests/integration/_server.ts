@@ -44,6 +44,21 @@ export async function startTestServer(
   };
 }
 
+/**
+ * Shuts the server down (which flushes its logs) and returns the lines it wrote to `error.log` in
+ * its directory: the test's config says `error_log error.log <level>;`.
+ */
+export async function stopAndReadErrorLog(s: TestServer): Promise<string[]> {
+  await s.server.shutdown();
+  const text = await Deno.readTextFile(join(s.dir, "error.log")).catch(() => "");
+  return text.split("\n").filter((line) => line !== "");
+}
+
+/** Error-log lines of a server problem (level error or above), not a client's mistake. */
+export function serverProblems(lines: string[]): string[] {
+  return lines.filter((line) => /\[(error|crit|alert|emerg)\]/.test(line));
+}
+
 /** Runs `fn` against a server started as startTestServer does, and closes it afterwards. */
 export async function withTestServer(
   config: string,
@@ -54,6 +69,25 @@ export async function withTestServer(
   const s = await startTestServer(config, files, options);
   try {
     await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * Runs `fn` against a server whose config gets `error_log error.log <level>;` in front, and
+ * returns what the server wrote to its error log.
+ */
+export async function withErrorLog(
+  config: string,
+  files: Record<string, string | Uint8Array>,
+  fn: (s: TestServer) => Promise<void>,
+  level = "info",
+): Promise<string[]> {
+  const s = await startTestServer(`error_log error.log ${level};\n${config}`, files);
+  try {
+    await fn(s);
+    return await stopAndReadErrorLog(s);
   } finally {
     await s.close();
   }

@@ -43,6 +43,68 @@ Deno.test("webserv -t refuses a bad config with file:line: message and exit 1", 
   }
 });
 
+Deno.test("webserv -t reports, with file:line, what only shows when the config is used", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: [body: string, line: number, message: string][] = [
+      ["return 302 https://$hostt$request_uri;", 2, 'unknown "hostt" variable'],
+      ["listen notanumber;", 2, 'host not found in "notanumber" of the "listen" directive'],
+      ["listen 443 ssl;", 2, '"ssl" parameter is not supported yet'],
+      ["listen 80 default_server;\n  listen 81;", 0, ""],
+      [
+        "location /up/ {\n    upload_store missing/;\n  }",
+        3,
+        `upload_store "${dir}/missing" does not exist`,
+      ],
+      [
+        "session_store redis://127.0.0.1:6379/0;",
+        2,
+        'session store "redis://127.0.0.1:6379/0" is not supported: "redis" stores do not exist yet',
+      ],
+    ];
+    for (const [body, line, message] of cases) {
+      const file = join(dir, "t.conf");
+      await Deno.writeTextFile(file, `server {\n  ${body}\n}\n`);
+      const res = await run(["-t", file]);
+      if (line === 0) {
+        assert.equal(res.code, 0, res.stderr);
+        continue;
+      }
+      assert.equal(res.code, 1, body);
+      assert.equal(res.stderr.trim(), `webserv: ${file}:${line}: ${message}`);
+    }
+    // A CGI interpreter that cannot be found is a warning: the rest of the site still works.
+    const file = join(dir, "w.conf");
+    await Deno.writeTextFile(file, "server {\n  cgi .rb no-such-ruby;\n}\n");
+    const res = await run(["-t", file]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(
+      res.stderr,
+      new RegExp(`^webserv: \\[warn\\] ${file}:2: cgi interpreter "no-such-ruby" not found in `),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("webserv names the address it cannot listen on", async () => {
+  const dir = await Deno.makeTempDir();
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const file = join(dir, "t.conf");
+    await Deno.writeTextFile(file, `server { listen 127.0.0.1:${taken.addr.port}; }\n`);
+    const res = await run([file]);
+    assert.equal(res.code, 1);
+    assert.equal(
+      res.stderr.trim(),
+      `webserv: cannot listen on 127.0.0.1:${taken.addr.port}: address already in use`,
+    );
+  } finally {
+    taken.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("webserv -V and -h print and exit 0; an unknown option exits 2", async () => {
   const version = await run(["-V"]);
   assert.equal(version.code, 0);

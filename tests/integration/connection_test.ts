@@ -70,7 +70,7 @@ Deno.test("connection parses a request sent one byte at a time", async () => {
   await withServer(async ({ port }) => {
     const c = await RawClient.connect(port);
     try {
-      c.conn.setNoDelay(true);
+      c.noDelay();
       for (const ch of "GET /a.txt HTTP/1.1\r\nHost: x\r\nX-Long: abcdef\r\n\r\n") await c.send(ch);
       assert.equal((await c.read()).text, "hello\n");
     } finally {
@@ -285,4 +285,54 @@ Deno.test("large_client_header_buffers and max_headers set the head limits", asy
   } finally {
     await s.close();
   }
+});
+
+Deno.test("the idle timeout is that of the server (and location) that answered, as in nginx", async () => {
+  // The address's default server keeps connections 5 s; server b, 300 ms; its /long/ location, 5 s.
+  const config = `
+access_log off;
+server { listen 127.0.0.1:0; root site; keepalive_timeout 5s; }
+server {
+  listen 127.0.0.1:0;
+  server_name b;
+  root site;
+  keepalive_timeout 300ms;
+  location /long/ { keepalive_timeout 5s; }
+}
+`;
+  const files = { "site/a.txt": "a\n", "site/long/b.txt": "b\n" };
+  await withTestServer(config, files, async ({ port }) => {
+    // Both servers listen on one socket ("127.0.0.1:0" twice is one address).
+    const viaB = await RawClient.connect(port);
+    try {
+      await viaB.send("GET /a.txt HTTP/1.1\r\nHost: b\r\n\r\n");
+      assert.equal((await viaB.read()).status, 200);
+      const asked = Date.now();
+      assert.ok(await viaB.closedByServer(3000), "still open after 3 s: the default's 5 s applied");
+      assert.ok(Date.now() - asked < 2000);
+    } finally {
+      viaB.close();
+    }
+    const longer = await RawClient.connect(port);
+    try {
+      await longer.send("GET /long/b.txt HTTP/1.1\r\nHost: b\r\n\r\n");
+      assert.equal((await longer.read()).status, 200);
+      assert.equal(await longer.closedByServer(1000), false, "the location's 5 s applies");
+    } finally {
+      longer.close();
+    }
+  });
+});
+
+Deno.test("listen … default_server makes a server the default of its address", async () => {
+  const config = `
+access_log off;
+server { listen 127.0.0.1:0; server_name a; return 200 "a"; }
+server { listen 127.0.0.1:0 default_server; server_name b; return 200 "b"; }
+`;
+  await withTestServer(config, {}, async ({ port }) => {
+    const ask = async (host: string) =>
+      (await rawRequest(port, `GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`)).text;
+    assert.deepEqual([await ask("a"), await ask("b"), await ask("other")], ["a", "b", "b"]);
+  });
 });

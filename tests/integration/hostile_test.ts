@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RawClient, rawRequest, type RawResponse } from "./_client.ts";
-import { type TestServer, withTestServer } from "./_server.ts";
+import { serverProblems, type TestServer, withErrorLog } from "./_server.ts";
 
 const HOSTILE = join(import.meta.dirname!, "..", "testdata", "hostile");
 const H2_BYTES = await Deno.readFile(join(HOSTILE, "h2_prior_knowledge.bin"));
@@ -206,84 +206,62 @@ async function exchange(port: number, raw: Uint8Array): Promise<RawResponse | "c
   }
 }
 
-/** Collects what the server writes with console.error while `fn` runs. */
-async function capturingErrors(fn: (lines: string[]) => Promise<void>): Promise<void> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-  try {
-    await fn(lines);
-  } finally {
-    console.error = original;
-  }
-}
-
-/** Log lines that mean an error the server did not expect (a bug), not a client's fault. */
-function unexpected(lines: string[]): string[] {
-  return lines.filter((l) =>
-    /^webserv: connection from |^webserv: accept failed|^webserv: [A-Z]+ \S+: /.test(l)
-  );
-}
-
-function withServer(fn: (s: TestServer) => Promise<void>): Promise<void> {
-  return withTestServer(CONFIG, FILES, fn);
+/** Runs `fn` against the server and returns its error log (level info: client errors too). */
+function loggedRun(fn: (s: TestServer) => Promise<void>, level = "info"): Promise<string[]> {
+  return withErrorLog(CONFIG, FILES, fn, level);
 }
 
 Deno.test("hostile corpus: each malformed request gets its status (or is closed) and the server keeps serving", async () => {
-  await capturingErrors(async (lines) => {
-    await withServer(async ({ port }) => {
-      const failures: string[] = [];
-      for (const [expected, name, raw] of CORPUS) {
-        const bytes = typeof raw === "string" ? latin1(raw) : raw;
-        const res = await exchange(port, bytes);
-        const got = res === "closed" ? "closed" : res.status;
-        if (got !== expected) failures.push(`${name}: expected ${expected}, got ${got}`);
-        if (res !== "closed" && res.status >= 400 && res.status !== 404) {
-          if (res.headers.get("connection") !== "close") failures.push(`${name}: not closed`);
-        }
-        const ok = await rawRequest(port, `GET / HTTP/1.1\r\n${H}\r\n`);
-        assert.equal(ok.status, 200, `after "${name}"`);
-        assert.equal(ok.text, "home\n", `after "${name}"`);
+  const lines = await loggedRun(async ({ port }) => {
+    const failures: string[] = [];
+    for (const [expected, name, raw] of CORPUS) {
+      const bytes = typeof raw === "string" ? latin1(raw) : raw;
+      const res = await exchange(port, bytes);
+      const got = res === "closed" ? "closed" : res.status;
+      if (got !== expected) failures.push(`${name}: expected ${expected}, got ${got}`);
+      if (res !== "closed" && res.status >= 400 && res.status !== 404) {
+        if (res.headers.get("connection") !== "close") failures.push(`${name}: not closed`);
       }
-      assert.deepEqual(failures, []);
-    });
-    assert.deepEqual(unexpected(lines), []);
+      const ok = await rawRequest(port, `GET / HTTP/1.1\r\n${H}\r\n`);
+      assert.equal(ok.status, 200, `after "${name}"`);
+      assert.equal(ok.text, "home\n", `after "${name}"`);
+    }
+    assert.deepEqual(failures, []);
   });
+  assert.deepEqual(serverProblems(lines), []);
 });
 
 Deno.test("hostile corpus: each request sent one byte at a time gets the same answer", async () => {
   // The parser is incremental: an error must be found however the bytes are split.
   const small = CORPUS.filter(([, , raw]) => raw.length < 200);
-  await capturingErrors(async (lines) => {
-    await withServer(async ({ port }) => {
-      const failures: string[] = [];
-      await Promise.all(small.map(async ([expected, name, raw]) => {
-        const bytes = typeof raw === "string" ? latin1(raw) : raw;
-        const client = await RawClient.connect(port);
+  const lines = await loggedRun(async ({ port }) => {
+    const failures: string[] = [];
+    await Promise.all(small.map(async ([expected, name, raw]) => {
+      const bytes = typeof raw === "string" ? latin1(raw) : raw;
+      const client = await RawClient.connect(port);
+      try {
+        client.noDelay();
+        const sent = (async () => {
+          for (let i = 0; i < bytes.length; i++) await client.send(bytes.subarray(i, i + 1));
+          await client.conn.closeWrite();
+        })().catch(() => {});
+        let got: Expected;
         try {
-          client.conn.setNoDelay(true);
-          const sent = (async () => {
-            for (let i = 0; i < bytes.length; i++) await client.send(bytes.subarray(i, i + 1));
-            await client.conn.closeWrite();
-          })().catch(() => {});
-          let got: Expected;
-          try {
-            got = (await client.read()).status;
-          } catch (e) {
-            if (!(e instanceof Error) || !e.message.startsWith("Connection closed before")) throw e;
-            got = "closed";
-          }
-          await sent;
-          if (got !== expected) failures.push(`${name}: expected ${expected}, got ${got}`);
-        } finally {
-          client.close();
+          got = (await client.read()).status;
+        } catch (e) {
+          if (!(e instanceof Error) || !e.message.startsWith("Connection closed before")) throw e;
+          got = "closed";
         }
-      }));
-      assert.deepEqual(failures, []);
-      assert.equal((await rawRequest(port, `GET / HTTP/1.1\r\n${H}\r\n`)).status, 200);
-    });
-    assert.deepEqual(unexpected(lines), []);
+        await sent;
+        if (got !== expected) failures.push(`${name}: expected ${expected}, got ${got}`);
+      } finally {
+        client.close();
+      }
+    }));
+    assert.deepEqual(failures, []);
+    assert.equal((await rawRequest(port, `GET / HTTP/1.1\r\n${H}\r\n`)).status, 200);
   });
+  assert.deepEqual(serverProblems(lines), []);
 });
 
 Deno.test("a discarded body that ends early or badly is the client's fault, not logged as a server error", async () => {
@@ -294,13 +272,25 @@ Deno.test("a discarded body that ends early or badly is the client's fault, not 
     `POST /index.html HTTP/1.1\r\n${H}${CHUNKED}zz\r\n`,
     `POST /index.html HTTP/1.1\r\n${H}${CHUNKED}0\r\nBad\rtrailer\r\n\r\n`,
   ];
-  await capturingErrors(async (lines) => {
-    await withServer(async ({ port }) => {
-      for (const raw of cases) {
-        const res = await exchange(port, latin1(raw));
-        assert.equal(res === "closed" ? "closed" : res.status, 405);
-      }
-    });
-    assert.deepEqual(unexpected(lines), []);
+  const lines = await loggedRun(async ({ port }) => {
+    for (const raw of cases) {
+      const res = await exchange(port, latin1(raw));
+      assert.equal(res === "closed" ? "closed" : res.status, 405);
+    }
   });
+  assert.deepEqual(serverProblems(lines), []);
+});
+
+Deno.test("client mistakes are logged at info, below the default level: a flood writes no error line", async () => {
+  const flood = async ({ port }: TestServer) => {
+    for (let i = 0; i < 50; i++) {
+      const res = await exchange(port, latin1(`GET / HTTP/1.1\r\n${H}Bad Header\r\n\r\n`));
+      assert.equal(res === "closed" ? "closed" : res.status, 400);
+    }
+  };
+  // nginx's default level is `error`: nothing at all is written.
+  assert.deepEqual(await loggedRun(flood, "error"), []);
+  const lines = await loggedRun(flood, "info");
+  assert.equal(lines.filter((l) => / \[info\] \d+#0: 127\.0\.0\.1: 400 /.test(l)).length, 50);
+  assert.deepEqual(serverProblems(lines), []);
 });

@@ -315,29 +315,28 @@ async function readTree(dir: string, into: string): Promise<Record<string, Uint8
   return files;
 }
 
+/** Where a server listens: webserv on a port, nginx on a Unix socket. */
+type Address = number | { path: string };
+
 /** nginx running the diff site from its own temp prefix. */
 interface Nginx {
-  port: number;
+  address: Address;
   stop(): Promise<void>;
 }
 
-/** A free port for nginx's config (bind, read, close: nginx cannot report a port 0 back). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
-
-/** Starts nginx as the leader of its own process group and waits until it accepts. */
+/**
+ * Starts nginx as the leader of its own process group and waits until it accepts. It listens on
+ * a Unix socket in its prefix: nginx cannot report an ephemeral port back, and a port picked in
+ * advance could be taken by the time nginx binds it.
+ */
 async function startNginx(root: string): Promise<Nginx> {
   const prefix = await Deno.makeTempDir({ prefix: "webserv-diff-nginx-" });
-  const port = freePort();
+  const address = { path: join(prefix, "nginx.sock") };
   const conf = (await Deno.readTextFile(join(DATA, "nginx.conf")))
     .replaceAll("@USER@", Deno.uid() === 0 ? "user root;" : "")
     .replaceAll("@PREFIX@", prefix)
     .replaceAll("@ROOT@", root)
-    .replaceAll("@PORT@", String(port));
+    .replaceAll("@LISTEN@", `unix:${address.path}`);
   await Deno.writeTextFile(join(prefix, "nginx.conf"), conf);
   const child = new Deno.Command(NGINX, {
     args: ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")],
@@ -361,12 +360,14 @@ async function startNginx(root: string): Promise<Nginx> {
     for (const deadline = Date.now() + 10_000;;) {
       if (exited) throw new Error("nginx exited");
       try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-        return { port, stop };
+        (await Deno.connect({ transport: "unix", path: address.path })).close();
+        return { address, stop };
       } catch (e) {
-        if (!(e instanceof Deno.errors.ConnectionRefused) || Date.now() > deadline) throw e;
+        const notYet = e instanceof Deno.errors.ConnectionRefused ||
+          e instanceof Deno.errors.NotFound;
+        if (!notYet || Date.now() > deadline) throw e;
       }
-      // nginx has no readiness signal but its port: poll it.
+      // nginx has no readiness signal but its socket: poll it.
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } catch (e) {
@@ -380,8 +381,8 @@ async function startNginx(root: string): Promise<Nginx> {
 type Outcome = RawResponse | { error: string };
 
 /** Sends `request` on a new connection and reads one response within DEADLINE_MS. */
-async function exchange(port: number, request: string, head: boolean): Promise<Outcome> {
-  const client = await RawClient.connect(port);
+async function exchange(to: Address, request: string, head: boolean): Promise<Outcome> {
+  const client = await RawClient.connect(to);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -471,8 +472,8 @@ function cell(value: string, max = 40): string {
   return JSON.stringify(text).slice(1, -1).replaceAll("|", "\\|");
 }
 
-async function validators(port: number): Promise<Validators> {
-  const r = await exchange(port, req("GET", "/a.txt"), false);
+async function validators(to: Address): Promise<Validators> {
+  const r = await exchange(to, req("GET", "/a.txt"), false);
   if ("error" in r) throw new Error(`GET /a.txt failed: ${r.error}`);
   return {
     etag: r.headers.get("etag") ?? '"none"',
@@ -499,14 +500,14 @@ Deno.test({
     let nginx: Nginx | null = null;
     try {
       nginx = await startNginx(join(ours.dir, "site"));
-      const v = { ours: await validators(ours.port), nginx: await validators(nginx.port) };
+      const v = { ours: await validators(ours.port), nginx: await validators(nginx.address) };
       const rows: string[] = [];
       const unexpected: string[] = [];
       const stale: string[] = [];
       for (const c of CASES) {
         const request = (v: Validators) => typeof c.request === "string" ? c.request : c.request(v);
         const a = await exchange(ours.port, request(v.ours), c.head ?? false);
-        const b = await exchange(nginx.port, request(v.nginx), c.head ?? false);
+        const b = await exchange(nginx.address, request(v.nginx), c.head ?? false);
         const diffs = differences(view(c, a), view(c, b));
         if (Deno.env.get("DIFF_VERBOSE")) {
           console.log(c.name, JSON.stringify([...view(c, a)]), JSON.stringify([...view(c, b)]));

@@ -67,3 +67,55 @@ Deno.test("a reload that cannot bind a new address keeps the old config", async 
     await s.close();
   }
 });
+
+Deno.test("a connection aborted by the reload grace while its script starts releases the script", async () => {
+  const cgi = join(import.meta.dirname!, "..", "testdata", "cgi");
+  const config = `access_log off;
+server { listen 127.0.0.1:0; location /cgi/ { alias ${cgi}/; cgi .py /usr/bin/python3; } }`;
+  const s = await startTestServer(config, {}, { limits: { shutdownGraceMs: 100 } });
+  const pidFile = join(s.dir, "pid");
+  const client = await RawClient.connect(s.port);
+  let pid = 0;
+  try {
+    // 20 KB of a pipelined request fill the read buffer: the server cannot watch the client.
+    await client.send(
+      `GET /cgi/late.py?${pidFile} HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\n${
+        "X".repeat(20_000)
+      }`,
+    );
+    // The script has started when its pid is written (a file appearing: polled, bounded).
+    for (let i = 0; i < 100 && pid === 0; i++) {
+      pid = Number(await Deno.readTextFile(pidFile).catch(() => "0"));
+      if (pid === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(pid > 0, "the script never started");
+    // The old configuration aborts the connection after 100 ms of grace, while the script has
+    // not answered yet; once it answers, its output has nowhere to go and it must be killed, or
+    // the reload (which waits for the old configuration's scripts) would wait its 30 s.
+    const started = Date.now();
+    const reloaded = s.server.reload(parseConfig(config, join(s.dir, "test.conf")));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), 10_000)
+    );
+    const outcome = await Promise.race([reloaded.then(() => "done" as const), late]);
+    clearTimeout(timer);
+    assert.equal(outcome, "done", "the reload waited for a script whose client was gone");
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(await alive(pid), false);
+  } finally {
+    client.close();
+    if (pid > 0 && await alive(pid)) Deno.kill(pid, "SIGKILL");
+    await s.close();
+  }
+});
+
+/** Whether a process exists and is not a zombie. */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

@@ -13,17 +13,17 @@ export type ResponseFraming =
 
 /**
  * Decides the framing of `res` for a request of HTTP/1.`minor` (`head`: the request was HEAD).
- * A declared `Content-Length` is kept; bytes and files have their length; a stream without one is
- * chunked on HTTP/1.1 and close-delimited on HTTP/1.0. `contentLength` of a bodiless answer is the
- * length to announce (HEAD announces the length a GET would get), or null for none.
+ * Bytes and file ranges have their own length; a stream, or no body (a HEAD of a file), has the
+ * declared `Content-Length` if any; a stream without one is chunked on HTTP/1.1 and
+ * close-delimited on HTTP/1.0. `contentLength` of a bodiless answer is the length to announce
+ * (HEAD announces the length a GET would get), or null for none.
  */
 export function frameResponse(res: Response, minor: number, head: boolean): ResponseFraming {
   const body = res.body;
   const declared = responseHeader(res, "content-length");
   let length: number | null = declared === undefined ? null : Number(declared);
-  if (length === null && (body === null || body instanceof Uint8Array || body.kind === "file")) {
-    length = body === null ? 0 : body instanceof Uint8Array ? body.length : body.length;
-  }
+  if (body instanceof Uint8Array || body?.kind === "file") length = body.length;
+  else if (body === null) length ??= 0;
   if (isBodiless(res.status)) return { kind: "none", contentLength: null };
   if (head) return { kind: "none", contentLength: length };
   if (length !== null) return { kind: "length", length };

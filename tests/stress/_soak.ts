@@ -11,8 +11,10 @@ import { runSiege } from "./_siege.ts";
 /** How much the RSS may grow from the first round to the last (0.2 = 20 %). */
 export const MAX_RSS_GROWTH = 0.2;
 
-/** The RSS after the first and the last round and whether the growth stays within the limit. */
+/** The RSS after a baseline round and the last one, and whether the growth stays within the limit. */
 export interface RssGrowth {
+  /** The baseline round, counted from 1. */
+  firstRound: number;
   firstMiB: number;
   lastMiB: number;
   /** (last - first) / first. */
@@ -20,21 +22,25 @@ export interface RssGrowth {
   ok: boolean;
 }
 
-/** Compares the last round's RSS with the first's. Throws with fewer than two rounds. */
-export function rssGrowth(roundsMiB: number[], maxGrowth = MAX_RSS_GROWTH): RssGrowth {
+/**
+ * Compares the last round's RSS with that of round `from` (an index; the first by default).
+ * Throws with fewer than two rounds.
+ */
+export function rssGrowth(roundsMiB: number[], maxGrowth = MAX_RSS_GROWTH, from = 0): RssGrowth {
   if (roundsMiB.length < 2) {
     throw new Error(`A soak needs two rounds to compare, got "${roundsMiB.length}"`);
   }
-  const firstMiB = roundsMiB[0]!;
+  const base = Math.min(from, roundsMiB.length - 2);
+  const firstMiB = roundsMiB[base]!;
   const lastMiB = roundsMiB[roundsMiB.length - 1]!;
   const growth = (lastMiB - firstMiB) / firstMiB;
-  return { firstMiB, lastMiB, growth, ok: growth <= maxGrowth };
+  return { firstRound: base + 1, firstMiB, lastMiB, growth, ok: growth <= maxGrowth };
 }
 
 /** "RSS after round 1 80.0 MiB, after round 12 84.0 MiB: growth +5.0 % (limit +20 %) ok". */
 export function formatRssGrowth(g: RssGrowth, rounds: number, maxGrowth = MAX_RSS_GROWTH): string {
   const sign = g.growth < 0 ? "" : "+";
-  return `RSS after round 1 ${g.firstMiB.toFixed(1)} MiB, after round ${rounds} ` +
+  return `RSS after round ${g.firstRound} ${g.firstMiB.toFixed(1)} MiB, after round ${rounds} ` +
     `${g.lastMiB.toFixed(1)} MiB: growth ${sign}${(g.growth * 100).toFixed(1)} % ` +
     `(limit +${(maxGrowth * 100).toFixed(0)} %) ${g.ok ? "ok" : "FAIL"}`;
 }

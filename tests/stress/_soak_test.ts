@@ -32,3 +32,12 @@ Deno.test("formatRssGrowth() prints both figures, the growth and the verdict", (
   );
   assert.match(formatRssGrowth(rssGrowth([80, 76]), 2), /growth -5\.0 %/);
 });
+
+Deno.test("rssGrowth() can take a later round as the baseline", () => {
+  const g = rssGrowth([50, 120, 140, 141, 142], 0.2, 1);
+  assert.equal(g.firstRound, 2);
+  assert.equal(g.firstMiB, 120);
+  assert.ok(g.ok);
+  assert.equal(rssGrowth([50, 60], 0.2, 5).firstRound, 1);
+  assert.match(formatRssGrowth(g, 5), /^RSS after round 2 120\.0 MiB, after round 5 142\.0 MiB/);
+});

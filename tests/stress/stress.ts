@@ -10,6 +10,9 @@
  * `--soak N` (or STRESS_SOAK) runs rounds of `wrk -c200` on the static page and siege on the mixed
  * list instead, `--duration` seconds each (default 5), for N minutes, printing the server's RSS
  * after each round; exits 1 when the RSS after the last round is over 20 % above the first's.
+ * `--hostile N` (or STRESS_HOSTILE) runs N minutes of rounds of mutated requests (the fuzz test's
+ * mutator, 8 clients) instead, `--duration` seconds each (default 5), and exits 1 on a hang, an
+ * unexpected 5xx, a failed normal request, or RSS still growing after the first third.
  */
 import { join, resolve } from "node:path";
 import {
@@ -24,6 +27,7 @@ import { runWrk } from "../bench/_wrk.ts";
 import { parseStressArgs, type StressOptions } from "./_args.ts";
 import { formatRow, problems, type Row } from "./_rows.ts";
 import { runSiege } from "./_siege.ts";
+import { hostileSoak } from "./_hostile.ts";
 import { soak } from "./_soak.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");
@@ -39,6 +43,7 @@ async function writeSite(tmp: string, users: number): Promise<string> {
   await Deno.mkdir(join(www, "img"), { recursive: true });
   await Deno.mkdir(join(www, "files"), { recursive: true });
   await Deno.mkdir(join(tmp, "cgi"));
+  await Deno.mkdir(join(tmp, "up"));
   const page = `<!doctype html><title>stress</title><h1>stress</h1>${"<p>text</p>".repeat(150)}\n`;
   await Deno.writeTextFile(join(www, "index.html"), page);
   await Deno.writeTextFile(join(www, "style.css"), "body { font: 16px sans-serif; }\n".repeat(40));
@@ -64,6 +69,7 @@ server {
   listen 127.0.0.1:0;
   root www;
   location /files/ { autoindex on; }
+  location /up/ { upload_store up; client_max_body_size 64k; }
   location /cgi/ {
     alias cgi/;
     allow_methods GET POST;
@@ -137,6 +143,23 @@ async function main(): Promise<number> {
       console.error(`stress: the server may open only ${nofile} files: raise "ulimit -n"`);
     }
     const rssBefore = await readRss(server.pid);
+    if (options.hostileMinutes !== null) {
+      console.error(
+        `stress: hostile-input soak, RSS before ${rssBefore?.rssMiB.toFixed(1) ?? "?"} MiB; ` +
+          `server on CPU ${pinned ? SERVER_CPU : "any"}, mutated requests from this process`,
+      );
+      const code = await hostileSoak({
+        minutes: options.hostileMinutes,
+        roundSec: options.durationSec,
+        clients: 8,
+        port,
+        serverPid: server.pid,
+        serverExited: () => serverExited,
+        serverLog: stderr,
+      });
+      await killGroup(server);
+      return code;
+    }
     if (options.soakMinutes !== null) {
       console.error(
         `stress: soak, RSS before ${rssBefore?.rssMiB.toFixed(1) ?? "?"} MiB; ` +

@@ -51,8 +51,6 @@ function get(path: string, init?: RequestInit): Promise<Response> {
 
 Deno.test({
   name: "static serving",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     await setup();
     try {

@@ -1,6 +1,6 @@
 /** webserv command line: load a config, check it or serve it until a signal. */
 import { join, resolve } from "node:path";
-import { ConfigError, loadConfigWithWarnings } from "./lib/config/load.ts";
+import { ConfigError, loadConfig } from "./lib/config/load.ts";
 import type { Config } from "./lib/config/types.ts";
 import { startServer } from "./lib/server/listener.ts";
 import { SERVER_NAME, VERSION } from "./lib/version.ts";
@@ -41,10 +41,11 @@ function defaultConfig(): string {
     : join(import.meta.dirname, "config", "default.conf");
 }
 
-/** Loads the configuration, printing what its checks warn about. */
+/** Loads the configuration, printing what its checks warn about and what has no effect. */
 async function load(file: string): Promise<Config> {
-  const { config, warnings } = await loadConfigWithWarnings(file);
+  const { config, warnings, notices } = await loadConfig(file);
   for (const warning of warnings) console.error(`webserv: [warn] ${warning}`);
+  for (const notice of notices) console.error(`webserv: [notice] ${notice}`);
   return config;
 }
 

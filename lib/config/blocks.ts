@@ -17,6 +17,12 @@ function parseLocationArgs(args: string[]): { path: string; exact: boolean } | {
   return { path, exact: modifier === "=" };
 }
 
+/** `events { }`: connection processing; only worker_connections does something here. */
+export const eventsBlock: BlockDirective["open"] = (scope): Scope => ({ ...scope, context: "events" });
+
+/** `http { }`: its settings are the top level's (the bare form, without `http`, is the same). */
+export const httpBlock: BlockDirective["open"] = (scope): Scope => ({ ...scope, context: "http" });
+
 export const serverBlock: BlockDirective["open"] = (scope, _args, env): Scope => {
   const server: ServerDraft = {
     settings: {},

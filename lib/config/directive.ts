@@ -4,8 +4,12 @@
  */
 import type { BlockDraft, LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
 
-/** Where a directive is written: the top level, a `server { }` or a `location { }`. */
-export type Context = "main" | "server" | "location";
+/**
+ * Where a directive is written: the top level, `events { }`, `http { }`, a `server { }` or a
+ * `location { }`. Without an `http` block the top level stands for it: what nginx allows in `http`
+ * may stand there too.
+ */
+export type Context = "main" | "events" | "http" | "server" | "location";
 
 /** The drafts a directive writes into; `server`/`location` are null outside those blocks. */
 export interface Scope {
@@ -25,6 +29,8 @@ export interface DirectiveEnv {
   dir: string;
   /** A ConfigError at the directive's line, to throw: `throw env.error("...")`. */
   error(message: string): Error;
+  /** Says once, at start-up and `-t`, that the directive is accepted and does nothing here. */
+  notice(message: string): void;
   /**
    * Queues a check that needs I/O (run by verifyConfig); it returns a message or null. An error
    * stops the configuration from loading; a warning is only reported.

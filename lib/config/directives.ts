@@ -4,17 +4,22 @@
  * common kinds of value; setters.ts the directives with a syntax of their own. The generic checks
  * (context, arity, duplicates, block or not) live in evaluate.ts.
  */
-import { locationBlock, serverBlock } from "./blocks.ts";
+import { ACCEPTED_DIRECTIVES } from "./accepted.ts";
+import { eventsBlock, httpBlock, locationBlock, serverBlock } from "./blocks.ts";
 import type { Context, Directive } from "./directive.ts";
 import * as set from "./setters.ts";
 import { flagSlot, LIMITS, numberSlot, SESSIONS, SETTINGS, sizeSlot, timeSlot } from "./slots.ts";
 
+// Where a directive may stand. The top level ("main") also stands for `http { }` when the file
+// has none, so what nginx allows in `http` is allowed there too.
 const MAIN: readonly Context[] = ["main"];
+const EVENTS: readonly Context[] = ["main", "events"];
+const HTTP: readonly Context[] = ["main", "http"];
 const SRV: readonly Context[] = ["server"];
 const LOC: readonly Context[] = ["location"];
 const SRV_LOC: readonly Context[] = ["server", "location"];
-const MAIN_SRV: readonly Context[] = ["main", "server"];
-const ANY: readonly Context[] = ["main", "server", "location"];
+const HTTP_SRV: readonly Context[] = ["main", "http", "server"];
+const ANY: readonly Context[] = ["main", "http", "server", "location"];
 
 const ONE = [1, 1] as const;
 const TWO = [2, 2] as const;
@@ -27,23 +32,25 @@ const YEAR_MS = 365 * 86_400_000;
 // deno-fmt-ignore
 const TABLE: Directive[] = [
   // Blocks.
-  { name: "server", contexts: MAIN, arity: NONE, repeatable: true, block: true, open: serverBlock },
+  { name: "events", contexts: MAIN, arity: NONE, block: true, open: eventsBlock },
+  { name: "http", contexts: MAIN, arity: NONE, block: true, open: httpBlock },
+  { name: "server", contexts: HTTP, arity: NONE, repeatable: true, block: true, open: serverBlock },
   { name: "location", contexts: SRV, arity: [1, 2], repeatable: true, block: true, open: locationBlock },
 
-  // Connections and limits (main).
-  { name: "worker_connections", contexts: MAIN, arity: ONE, apply: numberSlot(LIMITS, "workerConnections") },
-  { name: "max_headers", contexts: MAIN, arity: ONE, apply: numberSlot(LIMITS, "maxHeaders") },
-  { name: "keepalive_requests", contexts: MAIN, arity: ONE, apply: numberSlot(LIMITS, "keepaliveRequests") },
-  { name: "cgi_max_processes", contexts: MAIN, arity: ONE, apply: numberSlot(LIMITS, "cgiMaxProcesses") },
-  { name: "large_client_header_buffers", contexts: MAIN, arity: TWO, apply: set.largeClientHeaderBuffers },
-  { name: "error_log", contexts: MAIN, arity: [1, 2], apply: set.errorLog },
+  // Connections and limits (one set for the whole server).
+  { name: "worker_connections", contexts: EVENTS, arity: ONE, apply: numberSlot(LIMITS, "workerConnections") },
+  { name: "max_headers", contexts: HTTP, arity: ONE, apply: numberSlot(LIMITS, "maxHeaders") },
+  { name: "keepalive_requests", contexts: HTTP, arity: ONE, apply: numberSlot(LIMITS, "keepaliveRequests") },
+  { name: "cgi_max_processes", contexts: HTTP, arity: ONE, apply: numberSlot(LIMITS, "cgiMaxProcesses") },
+  { name: "large_client_header_buffers", contexts: HTTP, arity: TWO, apply: set.largeClientHeaderBuffers },
+  { name: "error_log", contexts: HTTP, arity: [1, 2], apply: set.errorLog },
 
   // Virtual servers.
   { name: "listen", contexts: SRV, arity: ONE_OR_MORE, repeatable: true, apply: set.listen },
   { name: "server_name", contexts: SRV, arity: ONE_OR_MORE, repeatable: true, apply: set.serverName },
 
   // Timeouts.
-  { name: "client_header_timeout", contexts: MAIN_SRV, arity: ONE, apply: timeSlot(SETTINGS, "clientHeaderTimeout") },
+  { name: "client_header_timeout", contexts: HTTP_SRV, arity: ONE, apply: timeSlot(SETTINGS, "clientHeaderTimeout") },
   { name: "client_body_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "clientBodyTimeout") },
   { name: "keepalive_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "keepaliveTimeout") },
   { name: "send_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "sendTimeout") },
@@ -73,6 +80,8 @@ const TABLE: Directive[] = [
   { name: "session_max", contexts: SRV, arity: ONE, apply: numberSlot(SESSIONS, "max") },
   { name: "session_cookie_max_age", contexts: SRV, arity: ONE, apply: timeSlot(SESSIONS, "cookieMaxAge", { max: YEAR_MS, seconds: true }) },
   { name: "session_cookie_secure", contexts: SRV, arity: ONE, apply: flagSlot(SESSIONS, "cookieSecure") },
+  // nginx directives accepted without effect (each says so once).
+  ...ACCEPTED_DIRECTIVES,
 ];
 
 /** Every directive by name. */

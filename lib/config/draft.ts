@@ -43,4 +43,6 @@ export interface MainDraft extends BlockDraft {
   errorLog?: ErrorLogSettings;
   servers: ServerDraft[];
   checks: DeferredCheck[];
+  /** `file:line: message` for directives accepted without effect, one per directive name. */
+  notices: string[];
 }

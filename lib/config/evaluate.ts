@@ -7,24 +7,39 @@ import { ConfigError } from "./config_error.ts";
 import type { DirectiveEnv, Scope } from "./directive.ts";
 import { DIRECTIVES } from "./directives.ts";
 import type { MainDraft } from "./draft.ts";
+import { NGINX_DIRECTIVES } from "./nginx_directives.ts";
 import type { ConfigNode, ConfigTree } from "./parser.ts";
 
 /**
- * Evaluates a parsed file. `file` is the name used in error messages, `absFile` the absolute path
- * (stored in positions; its directory resolves relative paths). Throws ConfigError.
+ * Evaluates a parsed file (its includes already read). `file` is the main file's name as error
+ * messages give it, `absFile` its absolute path (its directory resolves relative paths).
+ * Throws ConfigError.
  */
 export function evaluate(tree: ConfigTree, file: string, absFile: string): MainDraft {
-  const main: MainDraft = { file: absFile, settings: {}, limits: {}, servers: [], checks: [] };
+  const main: MainDraft = {
+    file: absFile,
+    settings: {},
+    limits: {},
+    servers: [],
+    checks: [],
+    notices: [],
+  };
   const dir = dirname(absFile);
+  const noticed = new Set<string>();
 
   const walk = (nodes: ConfigNode[], scope: Scope): void => {
     const seen = new Set<string>();
     for (const node of nodes) {
       const { name, args, line } = node;
-      const fail = (message: string) => new ConfigError(file, line, message);
+      const at = { file: node.file, line };
+      const fail = (message: string) => new ConfigError(at.file, line, message);
       const directive = DIRECTIVES.get(name);
 
-      if (directive === undefined) throw fail(`unknown directive "${name}"`);
+      if (directive === undefined) {
+        if (name === "include") throw fail('"include" is read by loadConfig(), not parseConfig()');
+        if (NGINX_DIRECTIVES.has(name)) throw fail(`"${name}" directive is not supported by webserv`);
+        throw fail(`unknown directive "${name}"`);
+      }
       if (!directive.contexts.includes(scope.context)) {
         throw fail(`"${name}" directive is not allowed here`);
       }
@@ -46,8 +61,12 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
         line,
         dir,
         error: fail,
-        defer: (run, severity = "error") =>
-          main.checks.push({ pos: { file, line }, severity, run }),
+        notice: (message) => {
+          if (noticed.has(name)) return;
+          noticed.add(name);
+          main.notices.push(`${at.file}:${line}: ${message}`);
+        },
+        defer: (run, severity = "error") => main.checks.push({ pos: at, severity, run }),
       };
       if (directive.block) walk(node.children ?? [], directive.open(scope, args, env));
       else directive.apply(scope, args, env);

@@ -85,5 +85,6 @@ export function mergeConfig(draft: MainDraft): Config {
     limits,
     errorLog: draft.errorLog ?? { ...DEFAULT_ERROR_LOG },
     checks: draft.checks,
+    notices: draft.notices,
   };
 }

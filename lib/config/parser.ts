@@ -6,7 +6,8 @@ import { type Token, tokenize } from "./lexer.ts";
 export interface ConfigNode {
   name: string;
   args: string[];
-  /** Line of the directive's name. */
+  /** The file the directive is written in (as error messages name it) and its line. */
+  file: string;
   line: number;
   children: ConfigNode[] | null;
 }
@@ -45,6 +46,7 @@ export function parseTree(text: string, file: string): ConfigTree {
           const node: ConfigNode = {
             name: name.value,
             args: args.map((w) => w.value),
+            file,
             line: name.line,
             children: null,
           };

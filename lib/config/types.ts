@@ -138,6 +138,8 @@ export interface Config {
    * found, a host resolves): run by `verifyConfig()`, which `loadConfig()` and `-t` call.
    */
   checks: DeferredCheck[];
+  /** `file:line: message` for nginx directives accepted without effect (printed at start-up). */
+  notices: string[];
 }
 
 /**

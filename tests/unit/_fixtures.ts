@@ -145,6 +145,7 @@ export async function testServices(
     limits: { ...DEFAULT_LIMITS },
     errorLog: { target: "stderr", level: "debug" },
     checks: [],
+    notices: [],
   };
   return {
     files: new FileCache(),

@@ -7,7 +7,7 @@ const REPO = resolve(import.meta.dirname ?? ".", "../../..");
 const TESTDATA = join(REPO, "tests/testdata/config");
 
 Deno.test("loadConfig() loads config/default.conf", async () => {
-  const config = await loadConfig(join(REPO, "config/default.conf"));
+  const config = (await loadConfig(join(REPO, "config/default.conf"))).config;
   assert.equal(config.file, join(REPO, "config/default.conf"));
   const [s] = config.servers;
   assert.ok(s);
@@ -42,7 +42,7 @@ Deno.test("loadConfig() loads every example", async () => {
   }
   assert.deepEqual(names.sort(), ["multi_port.conf", "redirects.conf", "virtual_hosts.conf"]);
   for (const name of names) {
-    const config = await loadConfig(join(dir, name));
+    const config = (await loadConfig(join(dir, name))).config;
     assert.ok(config.servers.length >= 2, name);
     for (const server of config.servers) {
       assert.ok(server.locations.some((l) => l.path === "/" && !l.exact), name);
@@ -52,15 +52,15 @@ Deno.test("loadConfig() loads every example", async () => {
 
 Deno.test("loadConfig() reads the examples as documented", async () => {
   const dir = join(REPO, "config/examples");
-  const multi = await loadConfig(join(dir, "multi_port.conf"));
+  const multi = (await loadConfig(join(dir, "multi_port.conf"))).config;
   assert.deepEqual(multi.servers.map((s) => s.listen[0]?.port), [8081, 8082]);
-  const hosts = await loadConfig(join(dir, "virtual_hosts.conf"));
+  const hosts = (await loadConfig(join(dir, "virtual_hosts.conf"))).config;
   assert.deepEqual(hosts.servers.map((s) => s.serverNames), [
     ["example.com", "www.example.com"],
     ["docs.example.com"],
   ]);
   assert.deepEqual(hosts.servers[0]?.listen, hosts.servers[1]?.listen);
-  const redirects = await loadConfig(join(dir, "redirects.conf"));
+  const redirects = (await loadConfig(join(dir, "redirects.conf"))).config;
   assert.deepEqual(redirects.servers[0]?.return?.code, 301);
   assert.deepEqual(redirects.servers[0]?.return?.text?.source, "http://new.example.com/");
   const health = redirects.servers[1]?.locations.find((l) => l.path === "/health");

@@ -5,18 +5,20 @@ Deno.test("parseTree() builds nested nodes with their lines", () => {
   const text = "a 1 2;\nserver {\n  listen 80;\n  location = /x {\n    root /r;\n  }\n}\n";
   assert.deepEqual(parseTree(text, "t.conf"), {
     nodes: [
-      { name: "a", args: ["1", "2"], line: 1, children: null },
+      { name: "a", args: ["1", "2"], file: "t.conf", line: 1, children: null },
       {
         name: "server",
         args: [],
+        file: "t.conf",
         line: 2,
         children: [
-          { name: "listen", args: ["80"], line: 3, children: null },
+          { name: "listen", args: ["80"], file: "t.conf", line: 3, children: null },
           {
             name: "location",
             args: ["=", "/x"],
+            file: "t.conf",
             line: 4,
-            children: [{ name: "root", args: ["/r"], line: 5, children: null }],
+            children: [{ name: "root", args: ["/r"], file: "t.conf", line: 5, children: null }],
           },
         ],
       },

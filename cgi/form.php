@@ -1,11 +1,8 @@
 <?php
 // Echoes $_GET and $_POST, and the name and size of an uploaded file.
-header('Content-Type: text/html; charset=utf-8');
+require __DIR__ . '/_page.php';
 
-function e(string $s): string
-{
-    return htmlspecialchars($s, ENT_QUOTES | ENT_HTML5, 'UTF-8');
-}
+header('Content-Type: text/html; charset=utf-8');
 
 function rows(array $values): string
 {
@@ -17,36 +14,7 @@ function rows(array $values): string
     return $out;
 }
 ?>
-<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Form echo (PHP) · webserv</title>
-  <meta name="description" content="A form handled by php-cgi: GET and POST fields echoed back.">
-  <meta name="color-scheme" content="light dark">
-  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-  <link rel="icon" href="/favicon.ico" sizes="32x32">
-  <link rel="stylesheet" href="/css/site.css">
-</head>
-<body>
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="site-header">
-    <div class="wrap">
-      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
-      <nav class="site-nav" aria-label="Main">
-        <ul>
-          <li><a href="/">Home</a></li>
-          <li><a href="/gallery.html">Gallery</a></li>
-          <li><a href="/video.html">Video</a></li>
-          <li><a href="/upload.html">Upload</a></li>
-          <li><a href="/files/">Files</a></li>
-        </ul>
-      </nav>
-    </div>
-  </header>
-  <main id="main" class="wrap">
-    <h1>Form echo (PHP)</h1>
+<?= page_top('Form echo (PHP)', 'A form handled by php-cgi: GET and POST fields echoed back.') ?>
     <p class="lead">What <code>php-cgi</code> made of this request: <code>$_GET</code>,
       <code>$_POST</code> and <code>$_FILES</code>.</p>
     <p>Method: <?= e($_SERVER['REQUEST_METHOD'] ?? 'GET') ?></p>
@@ -93,13 +61,4 @@ function rows(array $values): string
         <button>Upload</button>
       </div>
     </form>
-    <p><a href="/">Back home</a></p>
-  </main>
-  <footer class="site-footer">
-    <div class="wrap">
-      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
-      <a href="/">Home</a>
-    </div>
-  </footer>
-</body>
-</html>
+<?= page_bottom() ?>

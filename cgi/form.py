@@ -7,6 +7,9 @@ import os
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the served directory
+import _page  # noqa: E402 (the layout, after the line above)
+
 MAX_BODY = 10 * 1024 * 1024
 
 
@@ -67,52 +70,11 @@ def table(title, rows, kind=""):
     )
 
 
-HEADER = """<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Form echo (Python) · webserv</title>
-  <meta name="description" content="A Python CGI script that echoes GET and POST form fields.">
-  <meta name="color-scheme" content="light dark">
-  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-  <link rel="icon" href="/favicon.ico" sizes="32x32">
-  <link rel="stylesheet" href="/css/site.css">
-</head>
-<body>
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="site-header">
-    <div class="wrap">
-      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
-      <nav class="site-nav" aria-label="Main">
-        <ul>
-          <li><a href="/">Home</a></li>
-          <li><a href="/gallery.html">Gallery</a></li>
-          <li><a href="/video.html">Video</a></li>
-          <li><a href="/upload.html">Upload</a></li>
-          <li><a href="/files/">Files</a></li>
-        </ul>
-      </nav>
-    </div>
-  </header>
-"""
-
-FOOTER = """  <footer class="site-footer">
-    <div class="wrap">
-      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
-      <a href="/">Home</a>
-    </div>
-  </footer>
-</body>
-</html>
-"""
-
 echoed = (
     table("Query", query) + table("Fields", fields)
     + table("Files (field, name, bytes)", files, "files")
 )
-page = f"""{HEADER}  <main id="main" class="wrap">
-    <h1>Form echo (Python)</h1>
+content = f"""\
     <p class="lead">What this script received, parsed without the <code>cgi</code> module: the
       query string, and urlencoded or <code>multipart/form-data</code> fields and files.</p>
     <p>Method: {html.escape(method)}</p>
@@ -140,7 +102,12 @@ page = f"""{HEADER}  <main id="main" class="wrap">
         <button>Upload</button>
       </div>
     </form>
-    <p><a href="/">Back home</a></p>
-  </main>
-{FOOTER}"""
-sys.stdout.buffer.write(b"Content-Type: text/html; charset=utf-8\r\n\r\n" + page.encode("utf-8"))
+"""
+_page.send(
+    [_page.HTML],
+    _page.page(
+        "Form echo (Python)",
+        content,
+        "A Python CGI script that echoes GET and POST form fields.",
+    ),
+)

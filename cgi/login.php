@@ -5,6 +5,7 @@
 // data. This script reads it, changes the data, and writes it back atomically (a temporary file
 // in the same directory, renamed over it); the server stores it once the script has exited.
 // Demo account: demo / demo. The session is the same one the Python page uses.
+require __DIR__ . '/_page.php';
 
 function load_session(): array
 {
@@ -29,11 +30,6 @@ function credentials_ok(string $user, string $password): bool
     return $userOk & $passwordOk;
 }
 
-function e(string $s): string
-{
-    return htmlspecialchars($s, ENT_QUOTES | ENT_HTML5, 'UTF-8');
-}
-
 $session = load_session();
 $error = '';
 if (($_SERVER['REQUEST_METHOD'] ?? 'GET') === 'POST') {
@@ -55,36 +51,7 @@ if (isset($session['user'])) {
     save_session($session);
 }
 ?>
-<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Sessions demo (PHP) · webserv</title>
-  <meta name="description" content="Log in and stay logged in: a session kept by webserv.">
-  <meta name="color-scheme" content="light dark">
-  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-  <link rel="icon" href="/favicon.ico" sizes="32x32">
-  <link rel="stylesheet" href="/css/site.css">
-</head>
-<body>
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="site-header">
-    <div class="wrap">
-      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
-      <nav class="site-nav" aria-label="Main">
-        <ul>
-          <li><a href="/">Home</a></li>
-          <li><a href="/gallery.html">Gallery</a></li>
-          <li><a href="/video.html">Video</a></li>
-          <li><a href="/upload.html">Upload</a></li>
-          <li><a href="/files/">Files</a></li>
-        </ul>
-      </nav>
-    </div>
-  </header>
-  <main id="main" class="wrap">
-    <h1>Sessions demo (PHP)</h1>
+<?= page_top('Sessions demo (PHP)', 'Log in and stay logged in: a session kept by webserv.') ?>
     <p class="lead">The server keeps a session for this browser in a cookie; the script keeps
       what it wants in the session's data.</p>
 <?php if (isset($session['user'])): ?>
@@ -107,13 +74,4 @@ if (isset($session['user'])) {
       </div>
     </form>
 <?php endif; ?>
-    <p><a href="/">Back home</a></p>
-  </main>
-  <footer class="site-footer">
-    <div class="wrap">
-      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
-      <a href="/">Home</a>
-    </div>
-  </footer>
-</body>
-</html>
+<?= page_bottom() ?>

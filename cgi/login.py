@@ -15,6 +15,9 @@ import sys
 import tempfile
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the served directory
+import _page  # noqa: E402 (the layout, after the line above)
+
 DEMO_USER_DIGEST = hashlib.sha256(b"demo").digest()
 DEMO_PASSWORD_DIGEST = hashlib.sha256(b"demo").digest()
 
@@ -47,60 +50,6 @@ def read_form():
     return dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
 
 
-def send(headers, body=""):
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
-    sys.stdout.buffer.write((head + "\r\n" + body).encode("utf-8"))
-
-
-def page(title, content):
-    """The whole page: the site's header, navigation and footer around `content` (HTML)."""
-    title = html.escape(title)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{title} · webserv</title>
-  <meta name="description" content="Log in and stay logged in: a session kept by webserv.">
-  <meta name="color-scheme" content="light dark">
-  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-  <link rel="icon" href="/favicon.ico" sizes="32x32">
-  <link rel="stylesheet" href="/css/site.css">
-</head>
-<body>
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="site-header">
-    <div class="wrap">
-      <a class="brand" href="/"><img src="/favicon.svg" alt="" width="28" height="28"> webserv</a>
-      <nav class="site-nav" aria-label="Main">
-        <ul>
-          <li><a href="/">Home</a></li>
-          <li><a href="/gallery.html">Gallery</a></li>
-          <li><a href="/video.html">Video</a></li>
-          <li><a href="/upload.html">Upload</a></li>
-          <li><a href="/files/">Files</a></li>
-        </ul>
-      </nav>
-    </div>
-  </header>
-  <main id="main" class="wrap">
-    <h1>{title}</h1>
-    <p class="lead">The server keeps a session for this browser in a cookie; the script keeps
-      what it wants in the session's data.</p>
-{content}
-    <p><a href="/">Back home</a></p>
-  </main>
-  <footer class="site-footer">
-    <div class="wrap">
-      Served by <strong>webserv</strong>, an HTTP/1.1 server written in TypeScript on Deno.
-      <a href="/">Home</a>
-    </div>
-  </footer>
-</body>
-</html>
-"""
-
-
 session = load_session()
 
 if os.environ.get("REQUEST_METHOD") == "POST":
@@ -110,8 +59,8 @@ if os.environ.get("REQUEST_METHOD") == "POST":
         session["visits"] = 0
         save_session(session)
         # A new id after a login: an id planted before it is worth nothing (session fixation).
-        send([("X-Session", "regenerate"), ("Status", "303 See Other"),
-              ("Location", "/cgi-bin/login.py")])
+        _page.send([("X-Session", "regenerate"), ("Status", "303 See Other"),
+                    ("Location", "/cgi-bin/login.py")])
         sys.exit(0)
     error = '    <p class="status error">Wrong user name or password.</p>\n'
 else:
@@ -129,8 +78,6 @@ if "user" in session:
       <form method="post" action="/cgi-bin/logout.py"><button>Log out</button></form>
     </div>
 """
-    send([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-         page("Sessions demo (Python)", content))
 else:
     content = error + (
         """    <form method="post" action="/cgi-bin/login.py" class="panel stacked-form">
@@ -146,5 +93,16 @@ else:
     </form>
 """
     )
-    send([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-         page("Sessions demo (Python)", content))
+
+lead = """\
+    <p class="lead">The server keeps a session for this browser in a cookie; the script keeps
+      what it wants in the session's data.</p>
+"""
+_page.send(
+    [_page.HTML, ("Cache-Control", "no-store")],
+    _page.page(
+        "Sessions demo (Python)",
+        lead + content + "\n",
+        "Log in and stay logged in: a session kept by webserv.",
+    ),
+)

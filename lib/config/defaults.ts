@@ -1,5 +1,6 @@
 /** Built-in values for everything a configuration may leave out. */
 import { join } from "node:path";
+import { DEFAULT_CHARSET_TYPES } from "../http/mime.ts";
 import type {
   ErrorLogSettings,
   Limits,
@@ -52,5 +53,9 @@ export function defaultSettings(configDir: string): Settings {
     keepaliveTimeout: 75_000,
     sendTimeout: 60_000,
     accessLog: "stdout",
+    types: null,
+    defaultType: "text/plain",
+    charset: null,
+    charsetTypes: [...DEFAULT_CHARSET_TYPES],
   };
 }

@@ -3,6 +3,7 @@
  * appear in, how many arguments it takes, whether it may repeat, and how it is applied.
  */
 import type { BlockDraft, LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
+import type { ConfigNode } from "./parser.ts";
 
 /**
  * Where a directive is written: the top level, `events { }`, `http { }`, a `server { }` or a
@@ -59,7 +60,13 @@ export interface BlockDirective extends DirectiveBase {
   open(scope: Scope, args: string[], env: DirectiveEnv): Scope;
 }
 
-export type Directive = SimpleDirective | BlockDirective;
+/** `name args { … }` whose contents are not directives (`types { text/html html; }`). */
+export interface RawBlockDirective extends DirectiveBase {
+  block: "raw";
+  read(scope: Scope, args: string[], contents: ConfigNode[], env: DirectiveEnv): void;
+}
+
+export type Directive = SimpleDirective | BlockDirective | RawBlockDirective;
 
 /** Applies a directive's arguments to the scope it appears in. */
 export type Apply = SimpleDirective["apply"];

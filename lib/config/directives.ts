@@ -61,6 +61,12 @@ const TABLE: Directive[] = [
   { name: "index", contexts: ANY, arity: ONE_OR_MORE, repeatable: true, apply: set.index },
   { name: "autoindex", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "autoindex") },
 
+  // Content types.
+  { name: "types", contexts: ANY, arity: NONE, repeatable: true, block: "raw", read: set.types },
+  { name: "default_type", contexts: ANY, arity: ONE, apply: set.defaultType },
+  { name: "charset", contexts: ANY, arity: ONE, apply: set.charset },
+  { name: "charset_types", contexts: ANY, arity: ONE_OR_MORE, apply: set.charsetTypes },
+
   // Answers.
   { name: "return", contexts: SRV_LOC, arity: [1, 2], apply: set.returnDirective },
   { name: "error_page", contexts: ANY, arity: [2, Infinity], repeatable: true, apply: set.errorPage },

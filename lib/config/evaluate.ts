@@ -68,7 +68,8 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
         },
         defer: (run, severity = "error") => main.checks.push({ pos: at, severity, run }),
       };
-      if (directive.block) walk(node.children ?? [], directive.open(scope, args, env));
+      if (directive.block === "raw") directive.read(scope, args, node.children ?? [], env);
+      else if (directive.block) walk(node.children ?? [], directive.open(scope, args, env));
       else directive.apply(scope, args, env);
     }
   };

@@ -8,7 +8,8 @@ import {
   defaultSettings,
 } from "./defaults.ts";
 import type { LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
-import type { Config, Limits, LocationConfig, ServerConfig, Settings } from "./types.ts";
+import { MimeTypes } from "../http/mime.ts";
+import type { Config, Derived, Limits, LocationConfig, ServerConfig, Settings } from "./types.ts";
 
 /**
  * The inheritance rule, used at every level: each field the child did not set comes from the
@@ -26,7 +27,13 @@ export function mergeSettings(parent: Settings, child: Partial<Settings>): Setti
     allowMethods: merged.allowMethods === null ? null : [...merged.allowMethods],
     errorPages: new Map(merged.errorPages),
     cgi: new Map(merged.cgi),
+    charsetTypes: [...merged.charsetTypes],
   };
+}
+
+/** What requests need of a block's settings, computed once. */
+function derive(settings: Settings): Derived {
+  return { mime: MimeTypes.of(settings) };
 }
 
 /** Exact locations first, then prefixes; longest first in each; ties in the order of the file. */
@@ -36,8 +43,10 @@ function compareLocations(a: LocationConfig, b: LocationConfig): number {
 }
 
 function mergeLocation(server: Settings, draft: LocationDraft): LocationConfig {
+  const settings = mergeSettings(server, draft.settings);
   return {
-    ...mergeSettings(server, draft.settings),
+    ...settings,
+    ...derive(settings),
     path: draft.path,
     exact: draft.exact,
     alias: draft.alias,
@@ -65,6 +74,7 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
     : [{ ...DEFAULT_LISTEN, defaultServer: false }];
   return {
     ...settings,
+    ...derive(settings),
     listen,
     serverNames: [...draft.serverNames],
     locations: drafts.map((l) => mergeLocation(settings, l)).sort(compareLocations),

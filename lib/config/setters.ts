@@ -4,7 +4,8 @@
  */
 import { isAbsolute, normalize, resolve } from "node:path";
 import { directoryExists, hostResolves, interpreterFound } from "./checks.ts";
-import { type Apply, innermost, locationOf, serverOf } from "./directive.ts";
+import { ConfigError } from "./config_error.ts";
+import { type Apply, innermost, locationOf, type RawBlockDirective, serverOf } from "./directive.ts";
 import { formatListen, isAddressLiteral, parseListen, parseListenParameters } from "./listen.ts";
 import { parseReturn } from "./return_directive.ts";
 import { parseSize } from "./units.ts";
@@ -181,4 +182,35 @@ export const largeClientHeaderBuffers: Apply = (scope, [number = "", size = ""],
   }
   scope.main.limits.maxRequestLine = bytes;
   scope.main.limits.maxHeadBytes = n * bytes;
+};
+
+/**
+ * `types { type ext …; … }`: extensions to content types (several blocks at one level add up, a
+ * later type for an extension wins); it replaces the inherited table, and the built-in one.
+ */
+export const types: RawBlockDirective["read"] = (scope, _args, contents) => {
+  const settings = innermost(scope).settings;
+  const table = new Map(settings.types ?? []);
+  for (const node of contents) {
+    const fail = (message: string) => new ConfigError(node.file, node.line, message);
+    if (node.children !== null) throw fail('unexpected "{"');
+    if (node.args.length === 0) throw fail(`invalid number of arguments in "${node.name}" directive`);
+    for (const ext of node.args) table.set(ext.toLowerCase(), node.name);
+  }
+  settings.types = table;
+};
+
+/** `default_type type;` */
+export const defaultType: Apply = (scope, [type = ""]) => {
+  innermost(scope).settings.defaultType = type;
+};
+
+/** `charset name|off;` */
+export const charset: Apply = (scope, [name = ""]) => {
+  innermost(scope).settings.charset = name.toLowerCase() === "off" ? null : name;
+};
+
+/** `charset_types type …;` (`*` for every type). */
+export const charsetTypes: Apply = (scope, args) => {
+  innermost(scope).settings.charsetTypes = [...args];
 };

@@ -1,4 +1,5 @@
 /** The configuration after parsing and merging: what the server runs on. */
+import type { MimeTypes } from "../http/mime.ts";
 import type { Template } from "../variables/template.ts";
 
 /** One `listen` address. `host` is an IPv4/IPv6 literal or a name such as `localhost`. */
@@ -59,9 +60,23 @@ export interface Settings {
   sendTimeout: number;
   /** A file path, "stdout", or null for `access_log off`. */
   accessLog: string | null;
+  /** `types { }`: extension (lower case, no dot) → type; null for the built-in table. */
+  types: ReadonlyMap<string, string> | null;
+  /** `default_type` (nginx's default: text/plain). */
+  defaultType: string;
+  /** `charset name|off` (null: off). */
+  charset: string | null;
+  /** `charset_types`. */
+  charsetTypes: string[];
 }
 
-export interface LocationConfig extends Settings {
+/** What a merged block derives from its settings once, for every request. */
+export interface Derived {
+  /** The content types of files here (types, default_type, charset). */
+  mime: MimeTypes;
+}
+
+export interface LocationConfig extends Settings, Derived {
   /** The location's URI prefix (or exact URI). */
   path: string;
   /** `location = /uri` */
@@ -72,7 +87,7 @@ export interface LocationConfig extends Settings {
   pos: SourcePos;
 }
 
-export interface ServerConfig extends Settings {
+export interface ServerConfig extends Settings, Derived {
   listen: Listen[];
   /** Lower-cased names; may be empty. */
   serverNames: string[];

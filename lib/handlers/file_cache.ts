@@ -3,11 +3,13 @@
  * ready-made headers, and for small files the content itself.
  */
 import { httpDate } from "../http/date.ts";
-import { contentType } from "../http/mime.ts";
+import type { MimeTypes } from "../http/mime.ts";
 import { fsErrorStatus } from "./_fs_errors.ts";
 
-/** A regular file. `headers` is frozen: share it, never mutate it. */
+/** A regular file. Its header lists are frozen: share them, never mutate them. */
 export interface CachedFile {
+  /** The file's path (its extension gives the content type). */
+  path: string;
   kind: "file";
   size: number;
   /** Modification time in milliseconds, or null when the platform gives none. */
@@ -16,11 +18,10 @@ export interface CachedFile {
   etag: string;
   /** The HTTP date of the modification time (whole seconds), or null without one. */
   lastModified: string | null;
-  contentType: string;
   /** The whole content for files up to `maxFileSize`, else null (stream it from disk). */
   bytes: Uint8Array | null;
-  /** For a full 200: Content-Type, Content-Length, Last-Modified, ETag, Accept-Ranges. */
-  headers: readonly [string, string][];
+  /** The headers of a 200 for each content-type table it was served with (see headersFor). */
+  variants: Map<number, readonly [string, string][]>;
 }
 
 /** A directory. */
@@ -175,7 +176,7 @@ export class FileCache {
   }
 }
 
-/** Builds a file entry with its validators and frozen header list. */
+/** Builds a file entry with its validators. */
 export function fileEntry(
   path: string,
   size: number,
@@ -185,25 +186,26 @@ export function fileEntry(
   const seconds = Math.floor((mtimeMs ?? 0) / 1000);
   const etag = `"${seconds.toString(16)}-${size.toString(16)}"`;
   const lastModified = mtimeMs === null ? null : httpDate(new Date(seconds * 1000));
-  const type = contentType(path);
-  const validators: [string, string][] = [["ETag", etag]];
-  if (lastModified !== null) validators.unshift(["Last-Modified", lastModified]);
-  const headers: [string, string][] = [
-    ["Content-Type", type],
-    ["Content-Length", String(size)],
-    ...validators,
-    ["Accept-Ranges", "bytes"],
-  ];
-  return {
-    kind: "file",
-    size,
-    mtimeMs,
-    etag,
-    lastModified,
-    contentType: type,
-    bytes,
-    headers: freezeHeaders(headers),
-  };
+  return { path, size, mtimeMs, etag, lastModified, bytes, kind: "file", variants: new Map() };
+}
+
+/**
+ * The headers of a full 200 for the file, with the content type of `mime` (a location's table):
+ * Content-Type, Content-Length, Last-Modified, ETag, Accept-Ranges. Built once per table and file.
+ */
+export function headersFor(entry: CachedFile, mime: MimeTypes): readonly [string, string][] {
+  let headers = entry.variants.get(mime.id);
+  if (headers === undefined) {
+    const list: [string, string][] = [
+      ["Content-Type", mime.typeOf(entry.path)],
+      ["Content-Length", String(entry.size)],
+    ];
+    if (entry.lastModified !== null) list.push(["Last-Modified", entry.lastModified]);
+    list.push(["ETag", entry.etag], ["Accept-Ranges", "bytes"]);
+    headers = freezeHeaders(list);
+    entry.variants.set(mime.id, headers);
+  }
+  return headers;
 }
 
 function freezeHeaders(headers: [string, string][]): readonly [string, string][] {

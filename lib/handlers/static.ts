@@ -3,13 +3,14 @@
  * modules). Conditional requests and ranges are the filters' work: this handler answers 200.
  */
 import { errorPageBody } from "../http/error_pages.ts";
+import type { MimeTypes } from "../http/mime.ts";
 import type { Response } from "../http/response.ts";
 import type { Handler, RequestContext } from "../phases/context.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import { encodePath } from "./_encode_path.ts";
 import { fsErrorStatus } from "./_fs_errors.ts";
 import { renderAutoindex } from "./autoindex.ts";
-import { type CachedFile, type FileCache, fileEntry } from "./file_cache.ts";
+import { type CachedFile, type FileCache, fileEntry, headersFor } from "./file_cache.ts";
 
 /**
  * Answers GET and HEAD from the file system (other methods get 405): files with their validators;
@@ -77,15 +78,16 @@ async function serveFile(
   entry: CachedFile,
   cache: FileCache,
 ): Promise<Response> {
+  const mime = ctx.location.mime;
   // Small files: straight from memory, sharing the frozen header list.
-  if (entry.bytes !== null) return full(entry, entry.bytes);
+  if (entry.bytes !== null) return full(entry, mime, entry.bytes);
   // HEAD of a large file needs no open file: the headers are known.
-  if (ctx.head.method === "HEAD") return full(entry, null);
+  if (ctx.head.method === "HEAD") return full(entry, mime, null);
   // Large files are streamed by the connection from an open file, which it closes.
   const opened = await openFile(path, entry, cache);
   if ("status" in opened) return opened;
   const { file, current } = opened;
-  return full(current, { kind: "file", file, start: 0, length: current.size });
+  return full(current, mime, { kind: "file", file, start: 0, length: current.size });
 }
 
 /**
@@ -127,9 +129,9 @@ async function openFile(
   return { file, current: fileEntry(path, info.size, mtimeMs, null) };
 }
 
-/** A 200 with the entry's shared headers. */
-function full(entry: CachedFile, body: Response["body"]): Response {
-  return { status: 200, headers: entry.headers as [string, string][], body };
+/** A 200 with the entry's shared headers for the location's content types. */
+function full(entry: CachedFile, mime: MimeTypes, body: Response["body"]): Response {
+  return { status: 200, headers: headersFor(entry, mime) as [string, string][], body };
 }
 
 /** A status whose page the engine fills in. */

@@ -110,17 +110,109 @@ const TYPES: ReadonlyMap<string, string> = new Map([
   ["swf", "application/x-shockwave-flash"],
 ]);
 
-/** The type for files whose extension is unknown (nginx's `default_type`). */
-const DEFAULT_TYPE = "application/octet-stream";
+/** nginx's `charset_types` default: the types the `charset` directive labels. */
+export const DEFAULT_CHARSET_TYPES: readonly string[] = [
+  "text/html",
+  "text/xml",
+  "text/plain",
+  "text/vnd.wap.wml",
+  "application/javascript",
+  "application/rss+xml",
+];
+
+/** What decides a location's content types: nginx's `types`, `default_type`, `charset`. */
+export interface MimeSettings {
+  /** Extension (lower case, no dot) → type, from `types { }`; null for the built-in table. */
+  types: ReadonlyMap<string, string> | null;
+  /** The type of files whose extension is not in the table. */
+  defaultType: string;
+  /** `charset name`, or null for `charset off`. */
+  charset: string | null;
+  /** The types `charset` applies to. */
+  charsetTypes: readonly string[];
+}
+
+let mimeIds = 0;
+let tableIds = 0;
 
 /**
- * Returns the Content-Type for a file path from its extension, compared case-insensitively
- * ("a/B.HTML" → "text/html; charset=utf-8"); unknown or missing extensions give
- * "application/octet-stream".
+ * The content types of one location, from its settings. Without a `types` block the built-in
+ * table applies, whose text types (and a `text/` default type) are labelled UTF-8; with one, types
+ * are as written and only `charset` adds a charset, to the `charset_types`, as in nginx.
+ */
+export class MimeTypes {
+  /** Distinct per distinct settings (interned), so caches can key on it. */
+  readonly id = mimeIds++;
+  readonly #table: ReadonlyMap<string, string>;
+  readonly #default: string;
+  readonly #charset: string | null;
+  readonly #charsetTypes: ReadonlySet<string>;
+
+  private constructor(settings: MimeSettings) {
+    this.#table = settings.types ?? TYPES;
+    this.#charset = settings.charset;
+    this.#charsetTypes = new Set(settings.charsetTypes);
+    const builtInText = settings.types === null && settings.defaultType.startsWith("text/");
+    this.#default = this.#label(
+      builtInText && !settings.defaultType.includes(";")
+        ? settings.defaultType + UTF8
+        : settings.defaultType,
+    );
+  }
+
+  static #interned = new Map<string, MimeTypes>();
+  static #tables = new WeakMap<ReadonlyMap<string, string>, number>();
+
+  /** The MimeTypes for these settings; the same object for the same settings. */
+  static of(settings: MimeSettings): MimeTypes {
+    let table = 0;
+    if (settings.types !== null) {
+      table = MimeTypes.#tables.get(settings.types) ?? 0;
+      if (table === 0) MimeTypes.#tables.set(settings.types, table = ++tableIds);
+    }
+    const key = JSON.stringify([table, settings.defaultType, settings.charset, settings.charsetTypes]);
+    let mime = MimeTypes.#interned.get(key);
+    if (mime === undefined) {
+      mime = new MimeTypes(settings);
+      MimeTypes.#interned.set(key, mime);
+    }
+    return mime;
+  }
+
+  /** The Content-Type of a file path, by its extension, compared case-insensitively. */
+  typeOf(path: string): string {
+    const dot = path.lastIndexOf(".");
+    // The dot must belong to the last segment and not start it (".bashrc" has no extension).
+    if (dot <= 0 || dot < path.lastIndexOf("/") + 2) return this.#default;
+    const type = this.#table.get(path.slice(dot + 1).toLowerCase());
+    return type === undefined ? this.#default : this.#label(type);
+  }
+
+  /** The default type (a `return` with text, an unknown extension). */
+  get defaultType(): string {
+    return this.#default;
+  }
+
+  /** Adds `; charset=…` to a type `charset` applies to (once). */
+  #label(type: string): string {
+    if (this.#charset === null || type.includes(";")) return type;
+    if (!this.#charsetTypes.has(type) && !this.#charsetTypes.has("*")) return type;
+    return `${type}; charset=${this.#charset}`;
+  }
+}
+
+/** The built-in table with nginx's defaults (`default_type text/plain`, `charset off`). */
+export const BUILT_IN_TYPES: MimeTypes = MimeTypes.of({
+  types: null,
+  defaultType: "text/plain",
+  charset: null,
+  charsetTypes: DEFAULT_CHARSET_TYPES,
+});
+
+/**
+ * Returns the Content-Type for a file path from the built-in table ("a/B.HTML" →
+ * "text/html; charset=utf-8"); unknown or missing extensions give "text/plain; charset=utf-8".
  */
 export function contentType(path: string): string {
-  const dot = path.lastIndexOf(".");
-  // The dot must belong to the last segment and not start it (".bashrc" has no extension).
-  if (dot <= 0 || dot < path.lastIndexOf("/") + 2) return DEFAULT_TYPE;
-  return TYPES.get(path.slice(dot + 1).toLowerCase()) ?? DEFAULT_TYPE;
+  return BUILT_IN_TYPES.typeOf(path);
 }

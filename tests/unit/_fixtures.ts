@@ -19,6 +19,7 @@ import type {
   SourcePos,
 } from "../../lib/config/types.ts";
 import { FileCache } from "../../lib/handlers/file_cache.ts";
+import { MimeTypes } from "../../lib/http/mime.ts";
 import type { BodyReader, RequestHead } from "../../lib/http/request.ts";
 import { ErrorLog } from "../../lib/log/error_log.ts";
 import type { RequestContext, Services } from "../../lib/phases/context.ts";
@@ -35,8 +36,10 @@ function testPos(): SourcePos {
 
 /** A `location /` with the built-in defaults, as the merge step makes it, plus `overrides`. */
 export function testLocation(overrides: Partial<LocationConfig> = {}): LocationConfig {
+  const settings = defaultSettings(dirname(CONFIG_FILE));
   return {
-    ...defaultSettings(dirname(CONFIG_FILE)),
+    ...settings,
+    mime: MimeTypes.of(settings),
     path: "/",
     exact: false,
     alias: null,
@@ -54,8 +57,10 @@ export function testServer(
   locations: LocationConfig[] = [testLocation()],
   overrides: Partial<ServerConfig> = {},
 ): ServerConfig {
+  const settings = defaultSettings(dirname(CONFIG_FILE));
   return {
-    ...defaultSettings(dirname(CONFIG_FILE)),
+    ...settings,
+    mime: MimeTypes.of(settings),
     listen: [{ ...DEFAULT_LISTEN, defaultServer: false }],
     serverNames: [],
     locations,

@@ -42,6 +42,10 @@ Deno.test("mergeSettings() keeps every field the child sets", () => {
     keepaliveTimeout: 3,
     sendTimeout: 4,
     accessLog: null,
+    types: new Map([["x", "text/x"]]),
+    defaultType: "application/octet-stream",
+    charset: "koi8-r",
+    charsetTypes: ["text/x"],
   };
   assert.deepEqual(mergeSettings(PARENT, child), child);
 });
@@ -95,6 +99,18 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
     keepaliveTimeout: 75_000,
     sendTimeout: 60_000,
     accessLog: "stdout",
+    types: null,
+    defaultType: "text/plain",
+    charset: null,
+    charsetTypes: [
+      "text/html",
+      "text/xml",
+      "text/plain",
+      "text/vnd.wap.wml",
+      "application/javascript",
+      "application/rss+xml",
+    ],
+    mime: root!.mime,
     path: "/",
     exact: false,
     alias: null,

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { contentType } from "../../../lib/http/mime.ts";
+import { join } from "node:path";
+import { loadConfig } from "../../../lib/config/load.ts";
+import {
+  BUILT_IN_TYPES,
+  contentType,
+  DEFAULT_CHARSET_TYPES,
+  MimeTypes,
+} from "../../../lib/http/mime.ts";
 
 const CASES: [path: string, expected: string][] = [
   ["/index.html", "text/html; charset=utf-8"],
@@ -47,11 +54,11 @@ const CASES: [path: string, expected: string][] = [
   ["/a.7z", "application/x-7z-compressed"],
   ["/UPPER.HTML", "text/html; charset=utf-8"],
   ["/Mixed.PnG", "image/png"],
-  ["/no-extension", "application/octet-stream"],
-  ["/unknown.qqq", "application/octet-stream"],
-  ["/.bashrc", "application/octet-stream"],
-  ["/dir.html/file", "application/octet-stream"],
-  ["/trailing.", "application/octet-stream"],
+  ["/no-extension", "text/plain; charset=utf-8"],
+  ["/unknown.qqq", "text/plain; charset=utf-8"],
+  ["/.bashrc", "text/plain; charset=utf-8"],
+  ["/dir.html/file", "text/plain; charset=utf-8"],
+  ["/trailing.", "text/plain; charset=utf-8"],
   ["/dir/.hidden.css", "text/css; charset=utf-8"],
   ["plain.txt", "text/plain; charset=utf-8"],
 ];
@@ -61,3 +68,68 @@ for (const [path, expected] of CASES) {
     assert.equal(contentType(path), expected);
   });
 }
+
+Deno.test("MimeTypes follows types, default_type and charset as nginx does", () => {
+  const table = new Map([["html", "text/html"], ["js", "application/javascript"], [
+    "png",
+    "image/png",
+  ]]);
+  const plain = MimeTypes.of({
+    types: table,
+    defaultType: "application/octet-stream",
+    charset: null,
+    charsetTypes: DEFAULT_CHARSET_TYPES,
+  });
+  assert.deepEqual(["/a.html", "/a.js", "/a.css", "/a"].map((p) => plain.typeOf(p)), [
+    "text/html",
+    "application/javascript",
+    "application/octet-stream",
+    "application/octet-stream",
+  ]);
+  const labelled = MimeTypes.of({
+    types: table,
+    defaultType: "text/plain",
+    charset: "utf-8",
+    charsetTypes: DEFAULT_CHARSET_TYPES,
+  });
+  assert.deepEqual(["/a.html", "/a.js", "/a.png", "/a"].map((p) => labelled.typeOf(p)), [
+    "text/html; charset=utf-8",
+    "application/javascript; charset=utf-8",
+    "image/png",
+    "text/plain; charset=utf-8",
+  ]);
+  const everything = MimeTypes.of({
+    types: table,
+    defaultType: "x/y",
+    charset: "koi8-r",
+    charsetTypes: ["*"],
+  });
+  assert.equal(everything.typeOf("/a.png"), "image/png; charset=koi8-r");
+  // The same settings give the same object (caches key on its id).
+  assert.equal(
+    MimeTypes.of({
+      types: table,
+      defaultType: "text/plain",
+      charset: "utf-8",
+      charsetTypes: DEFAULT_CHARSET_TYPES,
+    }),
+    labelled,
+  );
+  assert.equal(BUILT_IN_TYPES.defaultType, "text/plain; charset=utf-8");
+});
+
+/** The cases with no known extension: they get the default type. */
+const UNKNOWN = ["/no-extension", "/unknown.qqq", "/.bashrc", "/dir.html/file", "/trailing."];
+
+Deno.test("config/mime.types lists what the built-in table knows, in nginx's format", async () => {
+  const { config } = await loadConfig(
+    join(import.meta.dirname!, "../../testdata/config/mime_types.conf"),
+  );
+  const mime = config.servers[0]!.mime;
+  for (const [path, expected] of CASES) {
+    // The file adds no charset (nginx's way); the built-in table labels text types UTF-8.
+    const bare = expected.replace("; charset=utf-8", "");
+    const unknown = UNKNOWN.includes(path);
+    assert.equal(mime.typeOf(path), unknown ? "application/octet-stream" : bare, path);
+  }
+});

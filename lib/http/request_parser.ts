@@ -4,6 +4,12 @@
  * outcomes — incomplete (call again with more bytes), complete (bytes consumed + the head) or
  * error (the status to answer).
  *
+ * It is resumable: a {@linkcode HeadParser} keeps its scan position and everything it has learnt
+ * about the head between calls (like picohttpparser's `last_len` or nginx's saved state), so every
+ * byte is examined once however the head is split across reads — a slow client sending a head
+ * one byte at a time costs linear CPU, not quadratic. {@linkcode parseRequestHead} is the
+ * stateless form, which starts over on every call.
+ *
  * Choices, with nginx as the reference:
  * - Any number of empty lines before the request-line are skipped (RFC 9112 §2.2) and counted in
  *   `consumed`.
@@ -22,7 +28,7 @@
 import { Buffer } from "node:buffer";
 import type { RequestHead } from "./request.ts";
 
-/** The outcome of {@linkcode parseRequestHead}. */
+/** The outcome of {@linkcode HeadParser.parse} and {@linkcode parseRequestHead}. */
 export type HeadResult =
   /** More bytes are needed; `inRequestLine` is true while the request-line has not ended yet. */
   | { kind: "incomplete"; inRequestLine: boolean }
@@ -73,8 +79,37 @@ const INCOMPLETE_REQUEST_LINE: HeadResult = Object.freeze({
 });
 const INCOMPLETE_HEADERS: HeadResult = Object.freeze({ kind: "incomplete", inRequestLine: false });
 
-/** Offsets of the header lines of the current call: name start, name end, value start, value end. */
-let fields = new Int32Array(4 * 64);
+/** Where a suspended parse resumes: the part of the head its next byte belongs to. */
+const S_LEADING = 0; // empty lines before the request-line
+const S_METHOD = 1;
+const S_TARGET = 2;
+const S_VERSION = 3; // the HTTP-version and the end of the request-line
+const S_LINE = 4; // the start of a header line, or the empty line that ends the head
+const S_NAME = 5;
+const S_VALUE = 6; // after the colon: the field value and the end of its line
+
+/**
+ * Per state, for {@linkcode HeadParser.parse}'s fast path: 1 for the bytes that continue the
+ * token or field value being scanned, 2 for CR where a CR that is the last byte so far waits for
+ * the next call (the LF after it), 0 for the others.
+ */
+const RUNS: Uint8Array[] = [];
+/** No byte continues; a CR waits. */
+const CR_WAITS = new Uint8Array(256);
+CR_WAITS[CR] = 2;
+/** FIELD, and a CR waits. */
+const VALUE = FIELD.slice();
+VALUE[CR] = 2;
+RUNS[S_LEADING] = CR_WAITS;
+RUNS[S_METHOD] = TCHAR;
+RUNS[S_TARGET] = TARGET;
+RUNS[S_VERSION] = CR_WAITS;
+RUNS[S_LINE] = CR_WAITS;
+RUNS[S_NAME] = TCHAR;
+RUNS[S_VALUE] = VALUE;
+
+/** Header lines recorded before the scratch space first grows. */
+const INITIAL_FIELDS = 32;
 
 function fail(status: number, message: string): HeadResult {
   return { kind: "error", status, message };
@@ -86,10 +121,333 @@ function latin1(buf: Uint8Array, from: number, to: number): string {
 }
 
 /**
- * Parses one request head from buf[start, end). Never throws.
+ * A resumable request-head parser; keep one per connection.
  *
- * Call it again with the same `start` and a larger `end` while it answers incomplete; once it
- * answers complete, the next request (pipelined) or the body starts at `start + consumed`.
+ * ```ts
+ * const parser = new HeadParser({ maxHeaders: 100 });
+ * const result = parser.parse(buf, start, end);
+ * ```
+ *
+ * While {@linkcode parse} answers incomplete, call it again once more bytes have arrived: with
+ * the pending bytes (the ones of the previous call, unchanged, followed by new ones) in
+ * buf[start, end). `buf` and `start` may differ from the previous call — the caller may move its
+ * unread bytes to the front of its buffer, or into a bigger one — because the parser keeps its
+ * position and all its state relative to `start`. Each byte is examined once overall (the
+ * whitespace around a field value once more, as it is trimmed), plus a constant per call. Should
+ * `end - start` be shorter than what was already examined (the contract broken), the parser
+ * starts over from `start`.
+ *
+ * After answering complete or error, the parser is ready for a new head; {@linkcode reset}
+ * abandons a head midway (say, a connection that drops its pending bytes). Incomplete answers
+ * allocate nothing.
+ */
+export class HeadParser {
+  /** The limits, read as each header line starts (a change applies from the next line on). */
+  readonly limits: HeadLimits;
+
+  // The state of a suspended parse: offsets relative to `start`, except where noted.
+  /** The part of the head the next byte belongs to (one of the S_ constants). */
+  #state = S_LEADING;
+  /** The next byte to examine. */
+  #pos = 0;
+  /** Where the request-line starts, after any empty lines. */
+  #lineStart = 0;
+  /** The SP after the method. */
+  #methodEnd = 0;
+  /** The SP after the request-target. */
+  #targetEnd = 0;
+  /** Where the path of the target starts, relative to the target (0 unless absolute-form). */
+  #pathStart = 0;
+  /** The minor version, once the request-line has ended. */
+  #minor = 0;
+  /** The header lines ended so far. */
+  #count = 0;
+  /** `RUNS[#state]`, for {@linkcode parse}'s fast path. */
+  #skip: Uint8Array = CR_WAITS;
+  /** The answer while suspended in `#state`. */
+  #pending = INCOMPLETE_REQUEST_LINE;
+  /**
+   * Per header line, relative to the request-line's start: name start, name end, value start,
+   * value end (the current line's are filled in as they become known).
+   */
+  #fields = new Int32Array(4 * INITIAL_FIELDS);
+
+  constructor(limits: HeadLimits) {
+    this.limits = limits;
+  }
+
+  /** Forgets the head being parsed: the next {@linkcode parse} starts a new one. */
+  reset(): void {
+    this.#state = S_LEADING;
+    this.#pos = 0;
+    this.#count = 0;
+    this.#skip = CR_WAITS;
+    this.#pending = INCOMPLETE_REQUEST_LINE;
+  }
+
+  /**
+   * Parses the request head in buf[start, end), resuming where the previous call (answered
+   * incomplete) stopped. Never throws. Once it answers complete, the next request (pipelined) or
+   * the body starts at `start + consumed`.
+   */
+  parse(buf: Uint8Array, start: number, end: number): HeadResult {
+    let p = start + this.#pos;
+    if (p > end) {
+      this.reset();
+      return this.#run(buf, start, end, S_LEADING, start);
+    }
+    // Resumed inside a token or a field value (a slow client's usual case): skip the bytes that
+    // continue it; if they run up to `end` (or a CR that must wait for its LF), nothing else has
+    // changed.
+    const skip = this.#skip;
+    while (p < end && skip[buf[p]!] === 1) p++;
+    if (p === end || (p + 1 === end && skip[buf[p]!] === 2)) {
+      this.#pos = p - start;
+      return this.#pending;
+    }
+    return this.#run(buf, start, end, this.#state, p);
+  }
+
+  /** The parse from buf[p] on, in `state`: the rest of {@linkcode parse}. */
+  #run(buf: Uint8Array, start: number, end: number, state: number, p: number): HeadResult {
+    let count = this.#count;
+    let fields = this.#fields;
+    let lineStart = start + this.#lineStart;
+    // Taken: unless the call suspends again (incomplete), the next one starts a new head.
+    this.reset();
+    let b = 0;
+
+    if (state < S_LINE) {
+      // Empty lines before the request-line are ignored (RFC 9112 §2.2).
+      if (state === S_LEADING) {
+        while (p < end) {
+          b = buf[p]!;
+          if (b === LF) p++;
+          else if (b === CR) {
+            if (p + 1 === end) return this.#suspend(S_LEADING, p - start, count);
+            if (buf[p + 1] !== LF) return fail(400, "Bare CR in request line");
+            p += 2;
+          } else break;
+        }
+        if (p === end) return this.#suspend(S_LEADING, p - start, count);
+        lineStart = p;
+        this.#lineStart = p - start;
+        state = S_METHOD;
+      }
+
+      // method SP: a token.
+      if (state === S_METHOD) {
+        while (p < end && TCHAR[buf[p]!] === 1) p++;
+        if (p === end) return this.#suspend(S_METHOD, p - start, count);
+        if (p === lineStart || buf[p] !== SP) return fail(400, "Invalid method");
+        this.#methodEnd = p - start;
+        p++;
+        state = S_TARGET;
+      }
+
+      // request-target SP: no controls, no spaces.
+      if (state === S_TARGET) {
+        while (p < end && TARGET[buf[p]!] === 1) p++;
+        if (p === end) return this.#suspend(S_TARGET, p - start, count);
+        b = buf[p]!;
+        if (b !== SP) {
+          if (b === CR || b === LF) return fail(400, "Missing HTTP version");
+          return fail(400, "Invalid character in request target");
+        }
+        if (p === start + this.#methodEnd + 1) return fail(400, "Invalid request target");
+        this.#targetEnd = p - start;
+        p++;
+      }
+
+      // HTTP-version: "HTTP/" DIGIT "." DIGIT, checked byte by byte as it arrives. A CR that is
+      // the last byte so far is looked at again by the next call.
+      const targetEnd = start + this.#targetEnd;
+      const versionStart = targetEnd + 1;
+      for (; p < end; p++) {
+        b = buf[p]!;
+        if (b === CR || b === LF) break;
+        const i = p - versionStart;
+        if (i < 5 ? b !== HTTP_SLASH[i] : i >= 8) return fail(400, "Invalid HTTP version");
+      }
+      if (p === end) return this.#suspend(S_VERSION, p - start, count);
+      const versionEnd = p;
+      if (b === CR) {
+        if (p + 1 === end) return this.#suspend(S_VERSION, p - start, count);
+        if (buf[p + 1] !== LF) return fail(400, "Bare CR in request line");
+        p++;
+      }
+      p++;
+      const version = checkVersion(buf, versionStart, versionEnd);
+      if (typeof version !== "number") return version;
+      this.#minor = version;
+
+      // The target must be in origin-, absolute- or asterisk-form (RFC 9112 §3.2).
+      const targetStart = start + this.#methodEnd + 1;
+      const first = buf[targetStart]!;
+      let pathStart = 0;
+      if (first !== SLASH && !(first === STAR && targetEnd - targetStart === 1)) {
+        pathStart = absolutePathStart(buf, targetStart, targetEnd);
+        if (pathStart < 0) return fail(400, "Invalid request target");
+      }
+      this.#pathStart = pathStart;
+      state = S_LINE;
+    }
+
+    // Header lines until an empty line. A call that resumes inside a line jumps, once, to where
+    // the previous one stopped (out of a labelled block); other lines start at the top.
+    lines: for (;;) {
+      const k = 4 * count;
+      let nameStart = p;
+      value: {
+        name: {
+          if (state !== S_LINE) {
+            const resumed = state;
+            state = S_LINE;
+            nameStart = lineStart + fields[k]!;
+            if (resumed === S_VALUE) break value;
+            // In a name, unless it has not begun (see below): then the line starts here.
+            if (p !== nameStart) break name;
+          }
+          if (p === end) {
+            // The next line has not begun: it most likely starts with a name, which the next
+            // call can skip as it arrives (but the byte after maxHeaders lines is answered 431).
+            if (count === this.limits.maxHeaders) return this.#suspend(S_LINE, p - start, count);
+            if (k + 4 > fields.length) fields = this.#grow();
+            fields[k] = p - lineStart;
+            return this.#suspend(S_NAME, p - start, count);
+          }
+          b = buf[p]!;
+          if (b === LF) {
+            p++;
+            break lines;
+          }
+          if (b === CR) {
+            if (p + 1 === end) return this.#suspend(S_LINE, p - start, count);
+            if (buf[p + 1] !== LF) return fail(400, "Bare CR in header field");
+            p += 2;
+            break lines;
+          }
+          // A line starting with whitespace is obs-fold (RFC 9112 §5.2), or whitespace before the
+          // first field (§2.2): both rejected.
+          if (b === SP || b === HT) return fail(400, "Obsolete line folding in header field");
+          if (count === this.limits.maxHeaders) return fail(431, "Too many header fields");
+          if (k + 4 > fields.length) fields = this.#grow();
+          fields[k] = p - lineStart;
+        }
+
+        // field-name ":" with no whitespace before the colon (RFC 9112 §5.1).
+        while (p < end && TCHAR[buf[p]!] === 1) p++;
+        if (p === end) return this.#suspend(S_NAME, p - start, count);
+        b = buf[p]!;
+        if (b !== COLON || p === nameStart) {
+          if (b === SP || b === HT) return fail(400, "Whitespace before colon in header field");
+          return fail(400, "Invalid header field name");
+        }
+        fields[k + 1] = p - lineStart;
+        p++;
+      }
+
+      // OWS field-value OWS: no controls but HTAB. (The whitespace is told apart from the value
+      // once the line has ended.)
+      while (p < end && FIELD[buf[p]!] === 1) p++;
+      if (p === end) return this.#suspend(S_VALUE, p - start, count);
+      b = buf[p]!;
+      if (b === CR) {
+        // A CR that is the last byte so far is looked at again by the next call.
+        if (p + 1 === end) return this.#suspend(S_VALUE, p - start, count);
+        if (buf[p + 1] !== LF) return fail(400, "Bare CR in header field");
+      } else if (b !== LF) return fail(400, "Invalid character in header field value");
+      // The line is whole: trim the value's whitespace.
+      let valueStart = lineStart + fields[k + 1]! + 1;
+      while (valueStart < p && (buf[valueStart] === SP || buf[valueStart] === HT)) valueStart++;
+      let valueEnd = p;
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HT)) {
+        valueEnd--;
+      }
+      fields[k + 2] = valueStart - lineStart;
+      fields[k + 3] = valueEnd - lineStart;
+      p += b === CR ? 2 : 1;
+      count++;
+    }
+
+    return this.#complete(buf, start, lineStart, p, count);
+  }
+
+  /** The result for the valid head in buf[lineStart, p), of `count` header lines. */
+  #complete(
+    buf: Uint8Array,
+    start: number,
+    lineStart: number,
+    p: number,
+    count: number,
+  ): HeadResult {
+    // Cut the strings from one decode.
+    const fields = this.#fields;
+    const methodEnd = start + this.#methodEnd;
+    const targetEnd = start + this.#targetEnd;
+    const pathStart = this.#pathStart;
+    const text = latin1(buf, lineStart, p);
+    const method = text.slice(0, methodEnd - lineStart);
+    const target = text.slice(methodEnd + 1 - lineStart, targetEnd - lineStart);
+    if (target === "*" && method !== "OPTIONS") {
+      return fail(400, "Asterisk-form target without OPTIONS");
+    }
+    const headers: [string, string][] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const k = 4 * i;
+      headers[i] = [
+        text.slice(fields[k]!, fields[k + 1]!).toLowerCase(),
+        text.slice(fields[k + 2]!, fields[k + 3]!),
+      ];
+    }
+
+    // rawPath and query split at the first "?"; for absolute-form, of the part after the
+    // authority. A fragment ("#...") has no place in a request target: it is dropped, as nginx
+    // does.
+    const hash = target.indexOf("#", pathStart);
+    const targetEndNoFragment = hash < 0 ? target.length : hash;
+    const q = target.indexOf("?", pathStart);
+    const queryStart = q < 0 || q > targetEndNoFragment ? -1 : q;
+    const rawPath = target.slice(pathStart, queryStart < 0 ? targetEndNoFragment : queryStart);
+    const head: RequestHead = {
+      method,
+      target,
+      rawPath: rawPath === "" ? "/" : rawPath,
+      query: queryStart < 0 ? "" : target.slice(queryStart + 1, targetEndNoFragment),
+      minor: this.#minor,
+      headers,
+    };
+    return { kind: "complete", consumed: p - start, head };
+  }
+
+  /** Saves where to resume (`pos` relative to `start`) and answers incomplete. */
+  #suspend(state: number, pos: number, count: number): HeadResult {
+    this.#state = state;
+    this.#pos = pos;
+    this.#count = count;
+    this.#skip = RUNS[state]!;
+    return this.#pending = state < S_LINE ? INCOMPLETE_REQUEST_LINE : INCOMPLETE_HEADERS;
+  }
+
+  /** Doubles the scratch space for header lines, keeping what it holds. */
+  #grow(): Int32Array<ArrayBuffer> {
+    const grown = new Int32Array(this.#fields.length * 2);
+    grown.set(this.#fields);
+    this.#fields = grown;
+    return grown;
+  }
+}
+
+/** The parser behind {@linkcode parseRequestHead}, reset on every call. */
+let shared: HeadParser | null = null;
+
+/**
+ * Parses one request head from buf[start, end), from scratch: the same as
+ * `new HeadParser(limits).parse(buf, start, end)`. Never throws.
+ *
+ * Called again with the same `start` and a larger `end` while it answers incomplete, it scans the
+ * head again from `start` (quadratic over a head that arrives in many pieces): keep a
+ * {@linkcode HeadParser} per connection instead.
  */
 export function parseRequestHead(
   buf: Uint8Array,
@@ -97,162 +455,9 @@ export function parseRequestHead(
   end: number,
   limits: HeadLimits,
 ): HeadResult {
-  let p = start;
-  let b = 0;
-
-  // Empty lines before the request-line are ignored (RFC 9112 §2.2).
-  while (p < end) {
-    b = buf[p]!;
-    if (b === LF) p++;
-    else if (b === CR) {
-      if (p + 1 === end) return INCOMPLETE_REQUEST_LINE;
-      if (buf[p + 1] !== LF) return fail(400, "Bare CR in request line");
-      p += 2;
-    } else break;
-  }
-
-  // method SP: a token.
-  const lineStart = p;
-  while (p < end && TCHAR[buf[p]!] === 1) p++;
-  if (p === end) return INCOMPLETE_REQUEST_LINE;
-  const methodEnd = p;
-  if (methodEnd === lineStart || buf[p] !== SP) return fail(400, "Invalid method");
-  p++;
-
-  // request-target SP: no controls, no spaces.
-  const targetStart = p;
-  while (p < end && TARGET[buf[p]!] === 1) p++;
-  if (p === end) return INCOMPLETE_REQUEST_LINE;
-  const targetEnd = p;
-  b = buf[p]!;
-  if (b !== SP) {
-    if (b === CR || b === LF) return fail(400, "Missing HTTP version");
-    return fail(400, "Invalid character in request target");
-  }
-  if (targetEnd === targetStart) return fail(400, "Invalid request target");
-  p++;
-
-  // HTTP-version: "HTTP/" DIGIT "." DIGIT, checked byte by byte as it arrives.
-  const versionStart = p;
-  for (; p < end; p++) {
-    b = buf[p]!;
-    if (b === CR || b === LF) break;
-    const i = p - versionStart;
-    if (i < 5 ? b !== HTTP_SLASH[i] : i >= 8) return fail(400, "Invalid HTTP version");
-  }
-  if (p === end) return INCOMPLETE_REQUEST_LINE;
-  const versionEnd = p;
-  if (b === CR) {
-    if (p + 1 === end) return INCOMPLETE_REQUEST_LINE;
-    if (buf[p + 1] !== LF) return fail(400, "Bare CR in request line");
-    p++;
-  }
-  p++;
-  const version = checkVersion(buf, versionStart, versionEnd);
-  if (typeof version !== "number") return version;
-
-  // The target must be in origin-, absolute- or asterisk-form (RFC 9112 §3.2).
-  const first = buf[targetStart]!;
-  const asterisk = first === STAR && targetEnd - targetStart === 1;
-  if (first !== SLASH && !asterisk && absolutePathStart(buf, targetStart, targetEnd) < 0) {
-    return fail(400, "Invalid request target");
-  }
-
-  // Header lines until an empty line.
-  let count = 0;
-  for (;;) {
-    if (p === end) return INCOMPLETE_HEADERS;
-    b = buf[p]!;
-    if (b === LF) {
-      p++;
-      break;
-    }
-    if (b === CR) {
-      if (p + 1 === end) return INCOMPLETE_HEADERS;
-      if (buf[p + 1] !== LF) return fail(400, "Bare CR in header field");
-      p += 2;
-      break;
-    }
-    // A line starting with whitespace is obs-fold (RFC 9112 §5.2), or whitespace before the
-    // first field (§2.2): both rejected.
-    if (b === SP || b === HT) return fail(400, "Obsolete line folding in header field");
-    if (count === limits.maxHeaders) return fail(431, "Too many header fields");
-
-    // field-name ":" with no whitespace before the colon (RFC 9112 §5.1).
-    const nameStart = p;
-    while (p < end && TCHAR[buf[p]!] === 1) p++;
-    if (p === end) return INCOMPLETE_HEADERS;
-    const nameEnd = p;
-    if (buf[p] !== COLON || nameEnd === nameStart) {
-      b = buf[p]!;
-      if (b === SP || b === HT) return fail(400, "Whitespace before colon in header field");
-      return fail(400, "Invalid header field name");
-    }
-    p++;
-
-    // OWS field-value OWS: no controls but HTAB.
-    while (p < end && (buf[p] === SP || buf[p] === HT)) p++;
-    const valueStart = p;
-    while (p < end && FIELD[buf[p]!] === 1) p++;
-    if (p === end) return INCOMPLETE_HEADERS;
-    let valueEnd = p;
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HT)) {
-      valueEnd--;
-    }
-    b = buf[p]!;
-    if (b === CR) {
-      if (p + 1 === end) return INCOMPLETE_HEADERS;
-      if (buf[p + 1] !== LF) return fail(400, "Bare CR in header field");
-      p++;
-    } else if (b !== LF) return fail(400, "Invalid character in header field value");
-    p++;
-
-    const k = 4 * count;
-    if (k + 4 > fields.length) {
-      const grown = new Int32Array(fields.length * 2);
-      grown.set(fields);
-      fields = grown;
-    }
-    fields[k] = nameStart - lineStart;
-    fields[k + 1] = nameEnd - lineStart;
-    fields[k + 2] = valueStart - lineStart;
-    fields[k + 3] = valueEnd - lineStart;
-    count++;
-  }
-
-  // The whole head is valid: cut the strings from one decode.
-  const text = latin1(buf, lineStart, p);
-  const method = text.slice(0, methodEnd - lineStart);
-  if (asterisk && method !== "OPTIONS") return fail(400, "Asterisk-form target without OPTIONS");
-  const target = text.slice(targetStart - lineStart, targetEnd - lineStart);
-  const headers: [string, string][] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const k = 4 * i;
-    headers[i] = [
-      text.slice(fields[k]!, fields[k + 1]!).toLowerCase(),
-      text.slice(fields[k + 2]!, fields[k + 3]!),
-    ];
-  }
-
-  // rawPath and query split at the first "?"; for absolute-form, of the part after the authority.
-  // A fragment ("#...") has no place in a request target: it is dropped, as nginx does.
-  const pathStart = first === SLASH || asterisk
-    ? 0
-    : absolutePathStart(buf, targetStart, targetEnd);
-  const hash = target.indexOf("#", pathStart);
-  const targetEndNoFragment = hash < 0 ? target.length : hash;
-  const q = target.indexOf("?", pathStart);
-  const queryStart = q < 0 || q > targetEndNoFragment ? -1 : q;
-  const rawPath = target.slice(pathStart, queryStart < 0 ? targetEndNoFragment : queryStart);
-  const head: RequestHead = {
-    method,
-    target,
-    rawPath: rawPath === "" ? "/" : rawPath,
-    query: queryStart < 0 ? "" : target.slice(queryStart + 1, targetEndNoFragment),
-    minor: version,
-    headers,
-  };
-  return { kind: "complete", consumed: p - start, head };
+  if (shared === null || shared.limits !== limits) shared = new HeadParser(limits);
+  else shared.reset();
+  return shared.parse(buf, start, end);
 }
 
 /** The minor version of a valid "HTTP/1.x" in buf[from, to), or the error to answer. */

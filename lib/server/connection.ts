@@ -9,7 +9,7 @@ import { HttpError } from "../http/errors.ts";
 import { bodyFraming } from "../http/framing.ts";
 import { type BodyLeft, keepAliveAfter } from "../http/keep_alive.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
-import { parseRequestHead } from "../http/request_parser.ts";
+import { HeadParser } from "../http/request_parser.ts";
 import { closeBody, type Response } from "../http/response.ts";
 import { frameResponse } from "../http/response_framing.ts";
 import { runPhases } from "../phases/engine.ts";
@@ -57,8 +57,11 @@ export class Connection implements Expirable, BodySource {
    * last request (as in nginx), the default server's until then.
    */
   #settings: Settings;
+  /** Resumes where the previous read left the head: a trickled head costs linear time. */
+  readonly #parser: HeadParser;
 
   constructor(private readonly conn: Deno.TcpConn, private readonly site: Site) {
+    this.#parser = new HeadParser(site.limits);
     this.#servers = site.byAddress.get(conn.localAddr.hostname) ?? site.servers;
     this.#settings = this.#servers[0]!;
     const maxBuffer = Math.max(2 * site.limits.maxHeadBytes, BODY_BUFFER);
@@ -148,7 +151,7 @@ export class Connection implements Expirable, BodySource {
     const { limits } = this.site;
     const input = this.input;
     if (input.pending === 0) return null;
-    const r = parseRequestHead(input.buf, input.start, input.end, limits);
+    const r = this.#parser.parse(input.buf, input.start, input.end);
     if (r.kind === "error") return r;
     if (r.kind === "complete") {
       // A head that arrived whole in one read is held to the same limits as a partial one.

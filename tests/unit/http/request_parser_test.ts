@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { type HeadResult, parseRequestHead } from "../../../lib/http/request_parser.ts";
+import {
+  type HeadLimits,
+  HeadParser,
+  type HeadResult,
+  parseRequestHead,
+} from "../../../lib/http/request_parser.ts";
 import type { RequestHead } from "../../../lib/http/request.ts";
 
 const LIMITS = { maxHeaders: 100 };
@@ -24,6 +29,69 @@ function parsePrefixes(raw: string, limits = LIMITS): HeadResult[] {
   return results;
 }
 
+/** A seeded PRNG (mulberry32): the same splits on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How {@linkcode feed} places the pending bytes for each call. */
+type Placement = "in place" | "moved";
+
+/**
+ * Feeds `raw` through one HeadParser in pieces of the sizes `step()` returns, the way a
+ * connection does: each call sees all the pending bytes (the head so far). "in place" keeps them
+ * at one offset of one buffer; "moved" copies them, before every call, into a new buffer at a new
+ * offset (as when a connection compacts or grows its buffer), with bytes after `end` that would
+ * change the answer were they read. Checks every answer against the stateless parse of the same
+ * prefix and returns the first one that is not incomplete (or the last one).
+ */
+function feed(
+  parser: HeadParser,
+  raw: string,
+  step: () => number,
+  placement: Placement,
+  limits: HeadLimits = LIMITS,
+): HeadResult {
+  const whole = bytes(raw);
+  const random = prng(raw.length);
+  const fixed = new Uint8Array(5 + whole.length + 3).fill(0x0a);
+  fixed.set(whole, 5);
+  let length = 0;
+  for (;;) {
+    length = Math.min(whole.length, length + Math.max(1, step()));
+    let buf = fixed;
+    let start = 5;
+    if (placement === "moved") {
+      start = Math.floor(random() * 8);
+      const outer = new Uint8Array(2 + start + length + 4).fill(random() < 0.5 ? 0x0a : 0x00);
+      outer.set(whole.subarray(0, length), 2 + start);
+      buf = outer.subarray(2);
+    }
+    const result = parser.parse(buf, start, start + length);
+    const expected = parseRequestHead(whole, 0, length, limits);
+    assert.deepEqual(result, expected, `${placement}, after ${length} bytes`);
+    if (result.kind !== "incomplete" || length === whole.length) return result;
+  }
+}
+
+/** Feeds `raw` one byte per call, in place and moved, with random splits, in place and moved. */
+function feedAllWays(parser: HeadParser, raw: string, limits: HeadLimits = LIMITS): void {
+  const expected = parseWhole(raw, limits);
+  for (const placement of ["in place", "moved"] as const) {
+    assert.deepEqual(feed(parser, raw, () => 1, placement, limits), expected, placement);
+    for (let seed = 1; seed <= 8; seed++) {
+      const random = prng(seed);
+      const result = feed(parser, raw, () => 1 + Math.floor(random() * 6), placement, limits);
+      assert.deepEqual(result, expected, `${placement}, random splits, seed ${seed}`);
+    }
+  }
+}
+
 /** Where the request-line ends (its LF), after any leading empty lines. */
 function requestLineEnd(raw: string): number {
   let p = 0;
@@ -42,6 +110,12 @@ function head(partial: Partial<RequestHead>): RequestHead {
     ...partial,
   };
 }
+
+/**
+ * One parser for every table case fed in pieces: it must start each head afresh by itself after
+ * answering complete or error.
+ */
+const SHARED = new HeadParser(LIMITS);
 
 const VALID: { name: string; raw: string; expected: RequestHead }[] = [
   {
@@ -180,6 +254,10 @@ for (const { name, raw, expected } of VALID) {
       );
     });
   });
+
+  Deno.test(`HeadParser parses ${name} in pieces as it does whole`, () => {
+    feedAllWays(SHARED, raw);
+  });
 }
 
 const INVALID: { name: string; raw: string; status: number }[] = [
@@ -248,6 +326,10 @@ for (const { name, raw, status } of INVALID) {
       assert.equal(result.kind === "error" && result.status, status, `prefix of ${end} bytes`);
     });
   });
+
+  Deno.test(`HeadParser answers ${status} for ${name} in pieces as it does whole`, () => {
+    feedAllWays(SHARED, raw);
+  });
 }
 
 Deno.test("parseRequestHead() answers 400 before the line ends for a bad method", () => {
@@ -315,4 +397,108 @@ Deno.test("parseRequestHead() does not read past end", () => {
   const buf = bytes("GET / HTTP/1.1\r\n\r\nGARBAGE");
   const result = parseRequestHead(buf, 0, 17, LIMITS);
   assert.deepEqual(result, { kind: "incomplete", inRequestLine: false });
+});
+
+Deno.test("HeadParser accepts maxHeaders lines and answers 431 over them, in pieces", () => {
+  const limits = { maxHeaders: 3 };
+  const parser = new HeadParser(limits);
+  feedAllWays(parser, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits);
+  feedAllWays(parser, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits);
+});
+
+Deno.test("HeadParser grows its scratch space in the middle of a head fed in pieces", () => {
+  const lines = Array.from({ length: 300 }, (_, i) => `X-${i}: v${i}\r\n`).join("");
+  const limits = { maxHeaders: 300 };
+  feedAllWays(new HeadParser(limits), `GET / HTTP/1.1\r\n${lines}\r\n`, limits);
+});
+
+Deno.test("HeadParser resumes at every kind of boundary", () => {
+  // Splits inside and right after every part: CR held as the last byte, empty OWS, long runs.
+  const raws = [
+    "\r\n\nGET http://h.example/a?b#c HTTP/1.0\r\nA:\r\nB: \t x y \t\r\nC:z\n\r\n",
+    "OPTIONS * HTTP/1.1\nX:" + " ".repeat(40) + "v" + "w".repeat(40) + " \r\n\n",
+    "GET /" + "p".repeat(200) + " HTTP/1.1\r\n" + "N".repeat(200) + ": " + "v".repeat(200) +
+    "\r\n\r\n",
+  ];
+  const parser = new HeadParser(LIMITS);
+  for (const raw of raws) feedAllWays(parser, raw);
+});
+
+Deno.test("HeadParser changes nothing when called again without new bytes", () => {
+  const parser = new HeadParser(LIMITS);
+  const buf = bytes("GET / HTTP/1.1\r\nHost: h\r");
+  for (let end = 1; end <= buf.length; end++) {
+    const first = parser.parse(buf, 0, end);
+    assert.equal(first.kind, "incomplete");
+    assert.equal(parser.parse(buf, 0, end), first);
+  }
+  const rest = bytes("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  assert.deepEqual(
+    parser.parse(rest, 0, rest.length),
+    parseWhole("GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+  );
+});
+
+Deno.test("HeadParser starts a new head after complete, for pipelined requests", () => {
+  const raw =
+    "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: b\r\n\r\nGET /3 HTTP/1.0\n\n";
+  const buf = bytes(raw);
+  const parser = new HeadParser(LIMITS);
+  const targets: string[] = [];
+  let start = 0;
+  // Bytes arrive three at a time; the parser is handed the unread ones.
+  for (let end = 3; start < buf.length; end = Math.min(buf.length, end + 3)) {
+    for (;;) {
+      const result = parser.parse(buf, start, end);
+      if (result.kind !== "complete") {
+        assert.equal(result.kind, "incomplete");
+        break;
+      }
+      targets.push(result.head.target);
+      start += result.consumed;
+    }
+  }
+  assert.deepEqual(targets, ["/1", "/2", "/3"]);
+});
+
+Deno.test("HeadParser starts a new head after an error", () => {
+  const parser = new HeadParser(LIMITS);
+  const bad = bytes("GET / HTTP/1.1\r\nX: a\0");
+  for (let end = 1; end < bad.length; end++) {
+    assert.equal(parser.parse(bad, 0, end).kind, "incomplete");
+  }
+  assert.equal(parser.parse(bad, 0, bad.length).kind, "error");
+  const good = "GET /next HTTP/1.1\r\n\r\n";
+  assert.deepEqual(parser.parse(bytes(good), 0, good.length), parseWhole(good));
+});
+
+Deno.test("HeadParser.reset() abandons a head midway", () => {
+  const parser = new HeadParser(LIMITS);
+  const first = bytes("POST /first HTTP/1.1\r\nHost: a-long");
+  assert.deepEqual(parser.parse(first, 0, first.length), {
+    kind: "incomplete",
+    inRequestLine: false,
+  });
+  parser.reset();
+  const second = "GET /second HTTP/1.1\r\nX: y\r\n\r\n";
+  assert.deepEqual(feed(parser, second, () => 1, "moved"), parseWhole(second));
+});
+
+Deno.test("HeadParser starts over when handed fewer bytes than it has examined", () => {
+  const limits = { maxHeaders: 3 };
+  const parser = new HeadParser(limits);
+  const buf = bytes("GET /abc HTTP/1.1\r\nA: 1\r\nB: 2\r\nC");
+  assert.equal(parser.parse(buf, 0, buf.length).kind, "incomplete");
+  // A shorter head: the contract is broken; the parser forgets the two header lines it saw.
+  const other = "PUT /x HTTP/1.1\r\nD: 3\r\nE: 4\r\n\r\n";
+  assert.deepEqual(parser.parse(bytes(other), 0, other.length), parseWhole(other, limits));
+});
+
+Deno.test("parseRequestHead() keeps no state between calls", () => {
+  const buf = bytes("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  assert.equal(parseRequestHead(buf, 0, 20, LIMITS).kind, "incomplete");
+  // A different head at a different offset: parsed from its own start.
+  const other = bytes("xxPUT /b HTTP/1.1\r\n\r\n");
+  const result = parseRequestHead(other, 2, other.length, LIMITS);
+  assert.equal(result.kind === "complete" && result.head.target, "/b");
 });

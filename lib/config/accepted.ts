@@ -20,7 +20,11 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["daemon", "main", "webserv stays in the foreground (run it under systemd)"],
   ["master_process", "main", "webserv is one process"],
   ["worker_processes", "main", "webserv serves from one process for now"],
-  ["worker_rlimit_nofile", "main", "Deno cannot raise its own limits: set ulimit -n or LimitNOFILE"],
+  [
+    "worker_rlimit_nofile",
+    "main",
+    "Deno cannot raise its own limits: set ulimit -n or LimitNOFILE",
+  ],
   ["worker_rlimit_core", "main", "Deno cannot change its own limits"],
   ["worker_cpu_affinity", "main", "pin the process with taskset or systemd's CPUAffinity="],
   ["worker_priority", "main", "set the priority with nice or systemd's Nice="],

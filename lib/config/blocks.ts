@@ -18,7 +18,10 @@ function parseLocationArgs(args: string[]): { path: string; exact: boolean } | {
 }
 
 /** `events { }`: connection processing; only worker_connections does something here. */
-export const eventsBlock: BlockDirective["open"] = (scope): Scope => ({ ...scope, context: "events" });
+export const eventsBlock: BlockDirective["open"] = (scope): Scope => ({
+  ...scope,
+  context: "events",
+});
 
 /** `http { }`: its settings are the top level's (the bare form, without `http`, is the same). */
 export const httpBlock: BlockDirective["open"] = (scope): Scope => ({ ...scope, context: "http" });

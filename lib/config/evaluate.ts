@@ -37,7 +37,9 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
 
       if (directive === undefined) {
         if (name === "include") throw fail('"include" is read by loadConfig(), not parseConfig()');
-        if (NGINX_DIRECTIVES.has(name)) throw fail(`"${name}" directive is not supported by webserv`);
+        if (NGINX_DIRECTIVES.has(name)) {
+          throw fail(`"${name}" directive is not supported by webserv`);
+        }
         throw fail(`unknown directive "${name}"`);
       }
       if (!directive.contexts.includes(scope.context)) {

@@ -56,7 +56,9 @@ async function matches(path: string, fail: (message: string) => Error): Promise<
       }
       const re = globPart(part);
       try {
-        for await (const entry of Deno.readDir(dir)) if (re.test(entry.name)) next.push(join(dir, entry.name));
+        for await (const entry of Deno.readDir(dir)) {
+          if (re.test(entry.name)) next.push(join(dir, entry.name));
+        }
       } catch (e) {
         if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) continue;
         throw fail(`glob() "${path}" failed (${(e as Error).message})`);

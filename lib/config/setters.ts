@@ -5,7 +5,13 @@
 import { isAbsolute, normalize, resolve } from "node:path";
 import { directoryExists, hostResolves, interpreterFound } from "./checks.ts";
 import { ConfigError } from "./config_error.ts";
-import { type Apply, innermost, locationOf, type RawBlockDirective, serverOf } from "./directive.ts";
+import {
+  type Apply,
+  innermost,
+  locationOf,
+  type RawBlockDirective,
+  serverOf,
+} from "./directive.ts";
 import { formatListen, isAddressLiteral, parseListen, parseListenParameters } from "./listen.ts";
 import { parseReturn } from "./return_directive.ts";
 import { parseSize } from "./units.ts";
@@ -194,7 +200,9 @@ export const types: RawBlockDirective["read"] = (scope, _args, contents) => {
   for (const node of contents) {
     const fail = (message: string) => new ConfigError(node.file, node.line, message);
     if (node.children !== null) throw fail('unexpected "{"');
-    if (node.args.length === 0) throw fail(`invalid number of arguments in "${node.name}" directive`);
+    if (node.args.length === 0) {
+      throw fail(`invalid number of arguments in "${node.name}" directive`);
+    }
     for (const ext of node.args) table.set(ext.toLowerCase(), node.name);
   }
   settings.types = table;

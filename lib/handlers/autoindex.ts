@@ -1,7 +1,7 @@
 /** The HTML directory listing (nginx `autoindex on`). */
 import { SERVER_NAME } from "../version.ts";
-import { encodeSegment } from "./_encode_path.ts";
-import { fsErrorStatus } from "./_fs_errors.ts";
+import { encodeSegment } from "../http/uri_encode.ts";
+import { fsErrorStatus } from "../files/fs_errors.ts";
 
 interface Item {
   name: string;

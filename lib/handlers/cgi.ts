@@ -8,7 +8,7 @@ import type { BodyReader } from "../http/request.ts";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import type { Handler, RequestContext } from "../phases/context.ts";
-import { fsErrorStatus } from "./_fs_errors.ts";
+import { fsErrorStatus } from "../files/fs_errors.ts";
 import type { CgiSession } from "../session/cgi_session.ts";
 
 export interface CgiHandlerOptions {

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import type { Handler } from "../phases/context.ts";
-import { fsErrorStatus } from "./_fs_errors.ts";
+import { fsErrorStatus } from "../files/fs_errors.ts";
 
 /**
  * Removes the file the path maps to (root or alias) and answers 204. 404 when it does not exist

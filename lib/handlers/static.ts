@@ -7,10 +7,10 @@ import type { MimeTypes } from "../http/mime.ts";
 import type { Response } from "../http/response.ts";
 import type { Handler, RequestContext } from "../phases/context.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
-import { encodePath } from "./_encode_path.ts";
-import { fsErrorStatus } from "./_fs_errors.ts";
+import { encodePath } from "../http/uri_encode.ts";
+import { fsErrorStatus } from "../files/fs_errors.ts";
 import { renderAutoindex } from "./autoindex.ts";
-import { type CachedFile, type FileCache, fileEntry, headersFor } from "./file_cache.ts";
+import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files/file_cache.ts";
 
 /**
  * Answers GET and HEAD from the file system (other methods get 405): files with their validators;

@@ -170,7 +170,12 @@ export class MimeTypes {
       table = MimeTypes.#tables.get(settings.types) ?? 0;
       if (table === 0) MimeTypes.#tables.set(settings.types, table = ++tableIds);
     }
-    const key = JSON.stringify([table, settings.defaultType, settings.charset, settings.charsetTypes]);
+    const key = JSON.stringify([
+      table,
+      settings.defaultType,
+      settings.charset,
+      settings.charsetTypes,
+    ]);
     let mime = MimeTypes.#interned.get(key);
     if (mime === undefined) {
       mime = new MimeTypes(settings);

@@ -1,7 +1,7 @@
 /** What flows through the request phases: the request, where it was routed, and the services. */
 import type { CgiPool } from "../cgi/runner.ts";
 import type { LocationConfig, ServerConfig } from "../config/types.ts";
-import type { FileCache } from "../handlers/file_cache.ts";
+import type { FileCache } from "../files/file_cache.ts";
 import type { BodyReader, RequestHead } from "../http/request.ts";
 import type { Response } from "../http/response.ts";
 import type { ErrorLog } from "../log/error_log.ts";
@@ -53,3 +53,15 @@ export type Handler = (ctx: RequestContext) => Response | null | Promise<Respons
  * not. Header filters change status and fields; body filters transform the body.
  */
 export type Filter = (ctx: RequestContext, res: Response) => Response;
+
+/** One phase: its name and its handlers, in order. */
+export interface Phase {
+  name: string;
+  handlers: readonly Handler[];
+}
+
+/** What the engine runs: the phases in order, then the filters in order. */
+export interface Pipeline {
+  phases: readonly Phase[];
+  filters: readonly Filter[];
+}

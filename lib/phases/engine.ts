@@ -3,15 +3,13 @@
  * failures into statuses, gives error responses their page, and passes the final response
  * through the filters. Only the connection writes it.
  */
-import { applyFilters } from "../filters/filters.ts";
 import { HttpError } from "../http/errors.ts";
 import { errorResponse } from "../http/error_pages.ts";
 import type { BodyReader } from "../http/request.ts";
 import { closeBody, type Response } from "../http/response.ts";
 import { reroute } from "../routing/route.ts";
 import { isDisconnect } from "../http/disconnect.ts";
-import type { RequestContext } from "./context.ts";
-import { PHASES } from "./phases.ts";
+import type { Pipeline, RequestContext } from "./context.ts";
 
 const MAX_INTERNAL_REDIRECTS = 10;
 /** An internal redirect is a GET without a body (the original body is the connection's). */
@@ -24,19 +22,25 @@ export interface Answer {
 }
 
 /**
- * Answers a routed request. Never throws but for a client that went away; every other failure is
- * a status (HttpError's, or a logged 500).
+ * Answers a routed request through the pipeline's phases and filters. Never throws but for a
+ * client that went away; every other failure is a status (HttpError's, or a logged 500).
  */
-export async function runPhases(ctx: RequestContext): Promise<Answer> {
-  const answer = await follow(ctx);
-  const res = await withErrorPage(answer.ctx, answer.res);
-  return { ctx: answer.ctx, res: applyFilters(answer.ctx, res) };
+export async function runPhases(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
+  const answer = await follow(ctx, pipeline);
+  const res = await withErrorPage(answer.ctx, answer.res, pipeline);
+  return { ctx: answer.ctx, res: applyFilters(answer.ctx, res, pipeline) };
+}
+
+/** Passes a response through every filter of the pipeline, in order. */
+export function applyFilters(ctx: RequestContext, res: Response, pipeline: Pipeline): Response {
+  for (const filter of pipeline.filters) res = filter(ctx, res);
+  return res;
 }
 
 /** The phases once, then again for each internal redirect (at most 10, then 500). */
-async function follow(ctx: RequestContext): Promise<Answer> {
+async function follow(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
   for (let redirects = 0;; redirects++) {
-    const res = await walk(ctx);
+    const res = await walk(ctx, pipeline);
     if (res.internalRedirect === undefined) return { ctx, res };
     if (redirects === MAX_INTERNAL_REDIRECTS) {
       ctx.services.log.report(
@@ -53,9 +57,9 @@ async function follow(ctx: RequestContext): Promise<Answer> {
 }
 
 /** Runs the phases in order until a handler answers. */
-async function walk(ctx: RequestContext): Promise<Response> {
+async function walk(ctx: RequestContext, pipeline: Pipeline): Promise<Response> {
   try {
-    for (const phase of PHASES) {
+    for (const phase of pipeline.phases) {
       for (const handler of phase.handlers) {
         const res = await handler(ctx);
         if (res !== null) return res;
@@ -91,7 +95,11 @@ function redirected(ctx: RequestContext, uri: string): RequestContext | null {
  * answered through the phases as a GET, with the error's status (an absolute URL becomes a 302 to
  * it); else, or when that page cannot be served, the generated page.
  */
-async function withErrorPage(ctx: RequestContext, res: Response): Promise<Response> {
+async function withErrorPage(
+  ctx: RequestContext,
+  res: Response,
+  pipeline: Pipeline,
+): Promise<Response> {
   if (res.status < 400 || res.body !== null) return res;
   const uri = ctx.location.errorPages.get(res.status);
   if (uri !== undefined && /^https?:\/\//i.test(uri)) {
@@ -99,7 +107,7 @@ async function withErrorPage(ctx: RequestContext, res: Response): Promise<Respon
   }
   const target = uri === undefined ? null : redirected(ctx, uri);
   if (target !== null) {
-    const page = (await follow(target)).res;
+    const page = (await follow(target, pipeline)).res;
     if (page.status === 200 && page.body !== null) {
       const kept = page.headers.filter(([n]) => /^content-(type|length)$/i.test(n));
       return { status: res.status, headers: [...res.headers, ...kept], body: page.body };

@@ -3,7 +3,7 @@
  * phase, before any location applies; a location's in the rewrite phase.
  */
 import type { ReturnDirective } from "../config/types.ts";
-import { encodePath } from "../handlers/_encode_path.ts";
+import { encodePath } from "../http/uri_encode.ts";
 import { errorPageBody } from "../http/error_pages.ts";
 import type { Response } from "../http/response.ts";
 import { expand } from "../variables/template.ts";

@@ -15,6 +15,7 @@ import { frameResponse } from "../http/response_framing.ts";
 import { runPhases } from "../phases/engine.ts";
 import { route } from "../routing/route.ts";
 import { ClientWatch } from "./client_watch.ts";
+import { PIPELINE } from "./pipeline.ts";
 import { type Expirable, unwatch, watch } from "./deadlines.ts";
 import { InputBuffer } from "./input_buffer.ts";
 import { type BodySource, RequestBody } from "./request_body.ts";
@@ -214,7 +215,7 @@ export class Connection implements Expirable, BodySource {
         local: this.conn.localAddr,
         services: this.site.services,
         clientGone: () => watch.signal,
-      });
+      }, PIPELINE);
       // Aborted meanwhile (shutdown, reload grace): nothing is written, but what the body holds
       // (an open file, a running script) is released.
       if (this.#closed) {

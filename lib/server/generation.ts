@@ -1,7 +1,7 @@
 /** What one configuration holds open while it serves: connections, logs, sessions, scripts. */
 import { CgiPool } from "../cgi/runner.ts";
 import type { Config } from "../config/types.ts";
-import { FileCache } from "../handlers/file_cache.ts";
+import { FileCache } from "../files/file_cache.ts";
 import { AccessLog } from "../log/access_log.ts";
 import { ErrorLog } from "../log/error_log.ts";
 import type { Services } from "../phases/context.ts";

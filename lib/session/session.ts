@@ -2,7 +2,7 @@
  * The per-request session logic: read the cookie, validate the id, load the session or start a
  * new one. A client-supplied id that the store does not know is never adopted (no fixation).
  */
-import { parseCookies, serializeSetCookie } from "./cookies.ts";
+import { parseCookies, serializeSetCookie } from "../http/cookies.ts";
 import { isSessionId } from "./id.ts";
 import type { SessionData, SessionStore } from "./store.ts";
 

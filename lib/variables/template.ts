@@ -1,6 +1,5 @@
 /** Text with `$name` or `${name}` in it, compiled once at configuration time, expanded per request. */
-import type { RequestContext } from "../phases/context.ts";
-import { findVariable, type Variable } from "./variables.ts";
+import { findVariable, type Variable, type VariableScope } from "./variables.ts";
 
 /** A compiled value: literal pieces and variables in order. */
 export interface Template {
@@ -36,7 +35,7 @@ export function compileTemplate(text: string): Template | { error: string } {
  */
 export function expand(
   template: Template,
-  ctx: RequestContext,
+  ctx: VariableScope,
   encode?: (decoded: string) => string,
 ): string {
   let out = "";

@@ -3,21 +3,36 @@
  * that every directive that takes `$name` expands it the same way and an unknown name is a
  * configuration error.
  */
-import { getHeader } from "../http/request.ts";
-import type { RequestContext } from "../phases/context.ts";
-import { parseCookies } from "../session/cookies.ts";
+import { getHeader, type RequestHead } from "../http/request.ts";
+import { parseCookies } from "../http/cookies.ts";
+
+/**
+ * What variables read of a request: the phases' request context has all of it (declared here, so
+ * that the configuration, whose templates hold variables, does not depend on the phases).
+ */
+export interface VariableScope {
+  head: RequestHead;
+  /** The decoded path. */
+  path: string;
+  /** The Host without port ("" when absent). */
+  host: string;
+  local: Deno.NetAddr;
+  remote: Deno.NetAddr;
+  server: { readonly serverNames: readonly string[] };
+  location: { readonly root: string; readonly alias: string | null };
+}
 
 /** Reads one variable of a request. */
 export interface Variable {
-  get(ctx: RequestContext): string;
+  get(ctx: VariableScope): string;
   /** The value is a decoded path: a URL built from it must percent-encode it ($uri). */
   decoded?: boolean;
 }
 
-const plain = (get: (ctx: RequestContext) => string): Variable => ({ get });
+const plain = (get: (ctx: VariableScope) => string): Variable => ({ get });
 
 /** The Host without port, else the server's first name, else the local address (nginx's $host). */
-function host(ctx: RequestContext): string {
+function host(ctx: VariableScope): string {
   return ctx.host !== "" ? ctx.host : (ctx.server.serverNames[0] ?? ctx.local.hostname);
 }
 
@@ -55,7 +70,7 @@ const PREFIXES: ReadonlyArray<[string, (rest: string) => Variable]> = [
   ["cookie_", (rest) => plain((ctx) => parseCookies(headerValues(ctx, "cookie")).get(rest) ?? "")],
 ];
 
-function headerValues(ctx: RequestContext, name: string): string[] {
+function headerValues(ctx: VariableScope, name: string): string[] {
   return ctx.head.headers.filter(([n]) => n === name).map(([, v]) => v);
 }
 

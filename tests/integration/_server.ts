@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { parseConfig } from "../../lib/config/load.ts";
 import { type RunningServer, type StartOptions, startServer } from "../../lib/server/listener.ts";
+import { killGroup, spawnGroup, waitForListening } from "../bench/_child.ts";
 
 export interface TestServer {
   server: RunningServer;
@@ -90,5 +91,52 @@ export async function withErrorLog(
     return await stopAndReadErrorLog(s);
   } finally {
     await s.close();
+  }
+}
+
+/** The server as a process of its own (for what must be measured apart from the tests). */
+export interface ServerProcess {
+  port: number;
+  pid: number;
+  dir: string;
+  /** SIGTERM, wait for the exit, remove the directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes `files` and `config` (as `test.conf`) into a new directory and runs `main.ts` on it in a
+ * process of its own; resolves once it listens (the port read from its `listening on` line).
+ */
+export async function startServerProcess(
+  config: string,
+  files: Record<string, string | Uint8Array> = {},
+): Promise<ServerProcess> {
+  const dir = await Deno.makeTempDir({ prefix: "webserv-process-" });
+  for (const [path, content] of Object.entries({ ...files, "test.conf": config })) {
+    const full = join(dir, path);
+    await Deno.mkdir(join(full, ".."), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(full, content);
+    else await Deno.writeFile(full, content);
+  }
+  const main = join(import.meta.dirname!, "..", "..", "main.ts");
+  const child = spawnGroup(Deno.execPath(), ["run", "-A", main, join(dir, "test.conf")], {
+    stdout: "null",
+    stderr: "piped",
+  });
+  try {
+    const { port } = await waitForListening(child, "webserv");
+    return {
+      port,
+      pid: child.pid,
+      dir,
+      async stop() {
+        await killGroup(child);
+        await Deno.remove(dir, { recursive: true });
+      },
+    };
+  } catch (e) {
+    await killGroup(child);
+    await Deno.remove(dir, { recursive: true });
+    throw e;
   }
 }

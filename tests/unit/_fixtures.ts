@@ -18,7 +18,7 @@ import type {
   ServerConfig,
   SourcePos,
 } from "../../lib/config/types.ts";
-import { FileCache } from "../../lib/handlers/file_cache.ts";
+import { FileCache } from "../../lib/files/file_cache.ts";
 import { MimeTypes } from "../../lib/http/mime.ts";
 import type { BodyReader, RequestHead } from "../../lib/http/request.ts";
 import { ErrorLog } from "../../lib/log/error_log.ts";

@@ -1,6 +1,7 @@
 /** The not-modified and range filters, on responses as handlers make them. */
 import assert from "node:assert/strict";
-import { applyFilters } from "../../../lib/filters/filters.ts";
+import { applyFilters } from "../../../lib/phases/engine.ts";
+import { PIPELINE } from "../../../lib/server/pipeline.ts";
 import type { Response } from "../../../lib/http/response.ts";
 import { testContext, testHead } from "../_fixtures.ts";
 
@@ -24,7 +25,7 @@ function file(extra: [string, string][] = []): Response {
 }
 
 function filtered(headers: [string, string][], res = file(), method = "GET"): Response {
-  return applyFilters(testContext({ head: testHead({ method, headers }) }), res);
+  return applyFilters(testContext({ head: testHead({ method, headers }) }), res, PIPELINE);
 }
 
 function field(res: Response, name: string): string | undefined {

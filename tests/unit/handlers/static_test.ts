@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { LocationConfig } from "../../../lib/config/types.ts";
-import { applyFilters } from "../../../lib/filters/filters.ts";
-import { parseRange } from "../../../lib/filters/_range.ts";
-import { FileCache, type FileCacheOptions } from "../../../lib/handlers/file_cache.ts";
+import { applyFilters } from "../../../lib/phases/engine.ts";
+import { PIPELINE } from "../../../lib/server/pipeline.ts";
+import { FileCache, type FileCacheOptions } from "../../../lib/files/file_cache.ts";
 import { staticHandler } from "../../../lib/handlers/static.ts";
 import type { Response } from "../../../lib/http/response.ts";
 import type { RequestContext } from "../../../lib/phases/context.ts";
@@ -105,7 +105,7 @@ function serveWith(
   return async (ctx) => {
     const own = { ...ctx, services: { ...ctx.services, files } };
     const response = await staticHandler(own);
-    return response === null ? null : applyFilters(own, response);
+    return response === null ? null : applyFilters(own, response, PIPELINE);
   };
 }
 
@@ -509,71 +509,3 @@ Deno.test("static handler describes a large file as it is when it changed since 
     assert.deepEqual(await bodyBytes(whole), smaller);
   });
 });
-
-Deno.test("FileCache evicts the oldest entries beyond its limits", async () => {
-  await withSite(async (root) => {
-    const cache = new FileCache({ maxEntries: 2 });
-    await cache.get(`${root}/hello.txt`);
-    await cache.get(`${root}/digits.txt`);
-    await cache.get(`${root}/.env`);
-    assert.equal(cache.size, 2);
-    assert.equal(cache.peek(`${root}/hello.txt`), undefined);
-    assert.ok(cache.peek(`${root}/.env`) !== undefined);
-
-    const small = new FileCache({ maxBytes: 20 });
-    await small.get(`${root}/hello.txt`);
-    await small.get(`${root}/digits.txt`);
-    assert.equal(small.bytes, DIGITS.length);
-    assert.equal(small.size, 1);
-  });
-});
-
-Deno.test("FileCache shares one load between concurrent requests", async () => {
-  await withSite(async (root) => {
-    const cache = new FileCache();
-    const [a, b] = await Promise.all([
-      cache.get(`${root}/hello.txt`),
-      cache.get(`${root}/hello.txt`),
-    ]);
-    assert.equal(a, b);
-  });
-});
-
-Deno.test("FileCache keeps only metadata for files above maxFileSize", async () => {
-  await withSite(async (root) => {
-    const cache = new FileCache({ maxFileSize: 4 });
-    const entry = await cache.get(`${root}/hello.txt`);
-    assert.ok(entry.kind === "file");
-    assert.equal(entry.bytes, null);
-    assert.equal(entry.size, HELLO.length);
-    assert.equal(cache.bytes, 0);
-  });
-});
-
-Deno.test("FileCache marks directories and special files", async () => {
-  await withSite(async (root) => {
-    const cache = new FileCache();
-    assert.equal((await cache.get(`${root}/docs`)).kind, "directory");
-    assert.deepEqual(await cache.get("/dev/null"), { kind: "error", status: 404 });
-  });
-});
-
-const PARSE_RANGE_CASES: [header: string, size: number, expected: ReturnType<typeof parseRange>][] =
-  [
-    ["bytes=0-499", 1000, { start: 0, end: 499 }],
-    ["bytes=500-", 1000, { start: 500, end: 999 }],
-    ["bytes=-500", 1000, { start: 500, end: 999 }],
-    ["bytes=0-", 0, "unsatisfiable"],
-    ["bytes=-5", 0, null],
-    ["bytes=1000-", 1000, "unsatisfiable"],
-    ["bytes=0-499,500-", 1000, null],
-    ["bytes 0-1", 1000, null],
-    ["bytes=1-x", 1000, null],
-    ["bytes=+1-2", 1000, null],
-  ];
-
-for (const [value, size, expected] of PARSE_RANGE_CASES) {
-  Deno.test(`parseRange() returns ${JSON.stringify(expected)} for "${value}" of ${size}`, () => {
-    assert.deepEqual(parseRange(value, size), expected);
-  });
-}

@@ -4,7 +4,7 @@ import type { LocationConfig, ServerConfig } from "../../../lib/config/types.ts"
 import type { Response } from "../../../lib/http/response.ts";
 import type { RequestContext } from "../../../lib/phases/context.ts";
 import { runPhases } from "../../../lib/phases/engine.ts";
-import { PHASES } from "../../../lib/phases/phases.ts";
+import { PIPELINE } from "../../../lib/server/pipeline.ts";
 import { matchLocation } from "../../../lib/routing/match_location.ts";
 import { template, testContext, testHead, testLocation, testServer } from "../_fixtures.ts";
 
@@ -41,7 +41,7 @@ async function answer(
     location: matchLocation(server, path),
     body: { length: bodyLength, read: () => Promise.resolve(null) },
   });
-  return (await runPhases(ctx)).res;
+  return (await runPhases(ctx, PIPELINE)).res;
 }
 
 function text(res: Response): string {
@@ -49,7 +49,7 @@ function text(res: Response): string {
 }
 
 Deno.test("the phases run in nginx's order", () => {
-  assert.deepEqual(PHASES.map((p) => p.name), [
+  assert.deepEqual(PIPELINE.phases.map((p) => p.name), [
     "post-read",
     "server-rewrite",
     "find-config",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCookies, serializeSetCookie } from "../../../lib/session/cookies.ts";
+import { parseCookies, serializeSetCookie } from "../../../lib/http/cookies.ts";
 
 /** [description, Cookie header value(s), expected pairs in order] */
 const PARSE_CASES: [string, string | string[] | undefined, [string, string][]][] = [

@@ -4,7 +4,7 @@
  */
 import { httpDate } from "../http/date.ts";
 import type { MimeTypes } from "../http/mime.ts";
-import { fsErrorStatus } from "./_fs_errors.ts";
+import { fsErrorStatus } from "./fs_errors.ts";
 
 /** A regular file. Its header lists are frozen: share them, never mutate them. */
 export interface CachedFile {

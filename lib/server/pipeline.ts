@@ -1,0 +1,38 @@
+/**
+ * The request pipeline (nginx's module list, ngx_modules.c): which handler stands in which phase,
+ * in order, and which filters see every response, in order. The phase engine runs it; each handler
+ * answers or declines, each filter returns the response changed or as it was. Adding a directive
+ * means adding a handler to one phase or a filter here, never a branch in the connection.
+ */
+import { notModifiedFilter } from "../filters/not_modified.ts";
+import { rangeFilter } from "../filters/range.ts";
+import { cgiHandler } from "../handlers/cgi.ts";
+import { deleteHandler } from "../handlers/delete.ts";
+import { staticHandler } from "../handlers/static.ts";
+import { uploadHandler } from "../handlers/upload.ts";
+import type { Pipeline } from "../phases/context.ts";
+import { bodySizeLimit, knownMethod, methodAllowed } from "../phases/request_checks.ts";
+import { locationReturn, serverReturn } from "../phases/return.ts";
+
+export const PIPELINE: Pipeline = {
+  phases: [
+    // The request as read: a method the server knows.
+    { name: "post-read", handlers: [knownMethod] },
+    // The server block's own directives, before any location applies.
+    { name: "server-rewrite", handlers: [serverReturn] },
+    // The location is chosen (by the router); its limits apply.
+    { name: "find-config", handlers: [bodySizeLimit] },
+    // The location's directives that answer or rewrite.
+    { name: "rewrite", handlers: [locationReturn] },
+    // Who may do what here.
+    { name: "access", handlers: [methodAllowed] },
+    // Exactly one content handler answers; the static handler never declines.
+    { name: "content", handlers: [cgiHandler, uploadHandler, deleteHandler, staticHandler] },
+  ],
+  filters: [
+    // 304 and 412 from the validators.
+    notModifiedFilter,
+    // 206 and 416 from Range.
+    rangeFilter,
+  ],
+};

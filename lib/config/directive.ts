@@ -24,7 +24,8 @@ export interface Scope {
 export interface DirectiveEnv {
   /** The directive's name, for messages. */
   name: string;
-  /** Line of the directive. */
+  /** The file (as messages name it) and line of the directive. */
+  file: string;
   line: number;
   /** Absolute directory of the configuration file: relative paths resolve against it. */
   dir: string;

@@ -35,7 +35,7 @@ const TABLE: Directive[] = [
   { name: "events", contexts: MAIN, arity: NONE, block: true, open: eventsBlock },
   { name: "http", contexts: MAIN, arity: NONE, block: true, open: httpBlock },
   { name: "server", contexts: HTTP, arity: NONE, repeatable: true, block: true, open: serverBlock },
-  { name: "location", contexts: SRV, arity: [1, 2], repeatable: true, block: true, open: locationBlock },
+  { name: "location", contexts: SRV_LOC, arity: [1, 2], repeatable: true, block: true, open: locationBlock },
 
   // Connections and limits (one set for the whole server).
   { name: "worker_connections", contexts: EVENTS, arity: ONE, apply: numberSlot(LIMITS, "workerConnections") },

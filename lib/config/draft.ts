@@ -7,6 +7,7 @@ import type {
   ErrorLogSettings,
   Limits,
   Listen,
+  LocationModifier,
   ReturnDirective,
   SessionSettings,
   Settings,
@@ -20,7 +21,10 @@ export interface BlockDraft {
 
 export interface LocationDraft extends BlockDraft {
   path: string;
-  exact: boolean;
+  modifier: LocationModifier;
+  regex: RegExp | null;
+  /** Locations nested in this one, in the order of the file. */
+  locations: LocationDraft[];
   alias: string | null;
   return: ReturnDirective | null;
   pos: SourcePos;

@@ -60,6 +60,7 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
 
       const env: DirectiveEnv = {
         name,
+        file: at.file,
         line,
         dir,
         error: fail,

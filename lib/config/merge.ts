@@ -38,17 +38,38 @@ function derive(settings: Settings): Derived {
 
 /** Exact locations first, then prefixes; longest first in each; ties in the order of the file. */
 function compareLocations(a: LocationConfig, b: LocationConfig): number {
-  if (a.exact !== b.exact) return a.exact ? -1 : 1;
+  const exact = (l: LocationConfig) => l.modifier === "=";
+  if (exact(a) !== exact(b)) return exact(a) ? -1 : 1;
   return b.path.length - a.path.length;
 }
 
-function mergeLocation(server: Settings, draft: LocationDraft): LocationConfig {
-  const settings = mergeSettings(server, draft.settings);
+const isRegex = (l: { modifier: string }) => l.modifier === "~" || l.modifier === "~*";
+
+/** Merges a level's locations: the static ones sorted for matching, the regexes in file order. */
+function mergeLocations(
+  parent: Settings,
+  drafts: LocationDraft[],
+): { locations: LocationConfig[]; regexes: LocationConfig[]; named: LocationConfig[] } {
+  const merged = drafts.map((d) => mergeLocation(parent, d));
+  return {
+    locations: merged.filter((l) => !isRegex(l) && l.modifier !== "@").sort(compareLocations),
+    regexes: merged.filter(isRegex),
+    named: merged.filter((l) => l.modifier === "@"),
+  };
+}
+
+/** A location inherits from the level it is written in: its server, or the location around it. */
+function mergeLocation(parent: Settings, draft: LocationDraft): LocationConfig {
+  const settings = mergeSettings(parent, draft.settings);
+  const nested = mergeLocations(settings, draft.locations);
   return {
     ...settings,
     ...derive(settings),
     path: draft.path,
-    exact: draft.exact,
+    modifier: draft.modifier,
+    regex: draft.regex,
+    locations: nested.locations,
+    regexes: nested.regexes,
     alias: draft.alias,
     return: draft.return,
     pos: draft.pos,
@@ -59,10 +80,12 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
   const settings = mergeSettings(main, draft.settings);
   const drafts = [...draft.locations];
   // Every request must match some location: add `location /` when the server has none.
-  if (!drafts.some((l) => l.path === "/" && !l.exact)) {
+  if (!drafts.some((l) => l.path === "/" && (l.modifier === "" || l.modifier === "^~"))) {
     drafts.push({
       path: "/",
-      exact: false,
+      modifier: "",
+      regex: null,
+      locations: [],
       settings: {},
       alias: null,
       return: null,
@@ -72,12 +95,15 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
   const listen = draft.listen.length > 0
     ? draft.listen.map((a) => ({ ...a }))
     : [{ ...DEFAULT_LISTEN, defaultServer: false }];
+  const merged = mergeLocations(settings, drafts);
   return {
     ...settings,
     ...derive(settings),
     listen,
     serverNames: [...draft.serverNames],
-    locations: drafts.map((l) => mergeLocation(settings, l)).sort(compareLocations),
+    locations: merged.locations,
+    regexes: merged.regexes,
+    named: new Map(merged.named.map((l) => [l.path, l])),
     return: draft.return,
     limits,
     sessions: { ...DEFAULT_SESSIONS, ...draft.sessions },

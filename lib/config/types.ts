@@ -76,11 +76,23 @@ export interface Derived {
   mime: MimeTypes;
 }
 
+/**
+ * How a location matches, as written: "" a prefix, "=" exactly, "^~" a prefix that stops the
+ * search for regular expressions, "~" and "~*" a regular expression (case-insensitive with `*`),
+ * "@" a named location (reached only by error_page and try_files).
+ */
+export type LocationModifier = "" | "=" | "^~" | "~" | "~*" | "@";
+
 export interface LocationConfig extends Settings, Derived {
-  /** The location's URI prefix (or exact URI). */
+  /** The URI prefix or exact URI, the regular expression as written, or the name with its "@". */
   path: string;
-  /** `location = /uri` */
-  exact: boolean;
+  modifier: LocationModifier;
+  /** The compiled expression of a `~` or `~*` location, else null. */
+  regex: RegExp | null;
+  /** Prefix and exact locations nested in this one, sorted for matching (exact, then longest). */
+  locations: LocationConfig[];
+  /** Regular-expression locations nested in this one, in the order of the file. */
+  regexes: LocationConfig[];
   /** Absolute directory replacing the matched prefix (nginx `alias`), or null. */
   alias: string | null;
   return: ReturnDirective | null;
@@ -91,8 +103,12 @@ export interface ServerConfig extends Settings, Derived {
   listen: Listen[];
   /** Lower-cased names; may be empty. */
   serverNames: string[];
-  /** Sorted for matching: exact locations first, then prefixes longest first. */
+  /** Prefix and exact locations, sorted for matching (exact, then longest prefix first). */
   locations: LocationConfig[];
+  /** Regular-expression locations, in the order of the file. */
+  regexes: LocationConfig[];
+  /** Named locations (`location @name`), by name with its "@". */
+  named: Map<string, LocationConfig>;
   return: ReturnDirective | null;
   /** The configuration's limits (one object shared by every server). */
   limits: Limits;

@@ -28,6 +28,8 @@ export interface RequestContext {
   path: string;
   server: ServerConfig;
   location: LocationConfig;
+  /** What the location's regular expression (or a rewrite) captured: $0…$9. */
+  captures: string[];
   remote: Deno.NetAddr;
   local: Deno.NetAddr;
   /** The Host header without port, lower-cased ("" when absent). */

@@ -17,6 +17,8 @@ export interface Route {
   /** The URI path percent-decoded once and with dot segments resolved. */
   path: string;
   location: LocationConfig;
+  /** What the location's regular expression captured ($0…$9), or empty. */
+  captures: string[];
 }
 
 /** A request that cannot be routed: 400, answered by `server` (the address's default). */
@@ -37,7 +39,7 @@ export function route(servers: readonly ServerConfig[], head: RequestHead): Rout
   if (path === null) {
     return { server, status: 400, message: `Invalid request path "${head.rawPath}"` };
   }
-  return { server, host, path, location: matchLocation(server, path) };
+  return { server, host, path, ...matchLocation(server, path) };
 }
 
 /**
@@ -47,11 +49,11 @@ export function route(servers: readonly ServerConfig[], head: RequestHead): Rout
 export function reroute(
   server: ServerConfig,
   uri: string,
-): { path: string; location: LocationConfig; rawPath: string; query: string } | null {
+): { path: string; location: LocationConfig; captures: string[]; rawPath: string; query: string } | null {
   const q = uri.indexOf("?");
   const rawPath = q === -1 ? uri : uri.slice(0, q);
   const query = q === -1 ? "" : uri.slice(q + 1);
   const path = decodePath(rawPath);
   if (path === null) return null;
-  return { path, location: matchLocation(server, path), rawPath, query };
+  return { path, ...matchLocation(server, path), rawPath, query };
 }

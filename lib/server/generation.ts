@@ -1,5 +1,6 @@
 /** What one configuration holds open while it serves: connections, logs, sessions, scripts. */
 import { CgiPool } from "../cgi/runner.ts";
+import { eachLocation } from "../config/each_location.ts";
 import type { Config } from "../config/types.ts";
 import { FileCache } from "../files/file_cache.ts";
 import { AccessLog } from "../log/access_log.ts";
@@ -21,7 +22,7 @@ async function openAccessLogs(config: Config): Promise<Map<string, AccessLog>> {
   const logs = new Map<string, AccessLog>();
   try {
     for (const server of config.servers) {
-      for (const settings of [server, ...server.locations]) {
+      for (const settings of [server, ...eachLocation(server)]) {
         const target = settings.accessLog;
         if (target !== null && !logs.has(target)) logs.set(target, await AccessLog.open(target));
       }

@@ -2,12 +2,13 @@
  * Which server block has which SessionHub, for one configuration: opened at start-up (and on a
  * reload), closed when the configuration is done; the CGI handler looks up its server's hub.
  */
+import { eachLocation } from "../config/each_location.ts";
 import type { Config, ServerConfig } from "../config/types.ts";
 import { SessionHub, type SessionHubOptions } from "./hub.ts";
 
 /** Whether `session on` applies anywhere in a server block. */
 function usesSessions(server: ServerConfig): boolean {
-  return server.session || server.locations.some((l) => l.session);
+  return server.session || eachLocation(server).some((l) => l.session);
 }
 
 /** What makes a server the same one across a reload, sessions included. */

@@ -8,7 +8,8 @@ export interface Template {
   readonly parts: ReadonlyArray<string | Variable>;
 }
 
-const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** `${name}`, `$name`, or `$1` (a capture: one digit, as in nginx, so `$10` is `$1` then "0"). */
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9])\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9])/g;
 
 /**
  * Compiles `text`. Returns the template, or nginx's error for a name that is no variable:

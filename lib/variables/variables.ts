@@ -20,6 +20,8 @@ export interface VariableScope {
   remote: Deno.NetAddr;
   server: { readonly serverNames: readonly string[] };
   location: { readonly root: string; readonly alias: string | null };
+  /** What a regular expression captured ($0…$9); absent or short: those are empty. */
+  captures?: readonly string[];
 }
 
 /** Reads one variable of a request. */
@@ -84,8 +86,15 @@ function queryArgument(query: string, name: string): string {
   return "";
 }
 
+/** $0…$9: the groups of the last regular expression that matched (a location's, a rewrite's). */
+const CAPTURES: readonly Variable[] = Array.from(
+  { length: 10 },
+  (_, i) => plain((ctx) => ctx.captures?.[i] ?? ""),
+);
+
 /** The variable of that name (lower-case, without `$`), or undefined when there is none. */
 export function findVariable(name: string): Variable | undefined {
+  if (name.length === 1 && name >= "0" && name <= "9") return CAPTURES[Number(name)];
   const fixed = TABLE.get(name);
   if (fixed !== undefined) return fixed;
   for (const [prefix, make] of PREFIXES) {

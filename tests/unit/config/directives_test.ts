@@ -23,7 +23,7 @@ function timeouts(s: Settings) {
 }
 
 function location(server: ServerConfig, path: string, exact = false): LocationConfig {
-  const found = server.locations.find((l) => l.path === path && l.exact === exact);
+  const found = server.locations.find((l) => l.path === path && (l.modifier === "=") === exact);
   assert.ok(found, `no location "${path}"`);
   return found;
 }
@@ -127,7 +127,7 @@ Deno.test("parseConfig() reads return with and without text", () => {
 
 Deno.test("parseConfig() reads location modifiers", () => {
   const s = server("location = /a {}\nlocation =/b {}\nlocation ^~ /c/ {}\nlocation ^~/d/ {}");
-  const found = s.locations.map((l) => [l.path, l.exact]);
+  const found = s.locations.map((l) => [l.path, l.modifier === "="]);
   assert.deepEqual(found, [["/a", true], ["/b", true], ["/c/", false], ["/d/", false], [
     "/",
     false,

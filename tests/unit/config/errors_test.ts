@@ -24,7 +24,6 @@ const ERRORS: Array<[text: string, expected: string]> = [
   ["return 404;\nserver {}", `${F}:1: "return" directive is not allowed here`],
   ["listen 80;", `${F}:1: "listen" directive is not allowed here`],
   [inServer("server {}"), `${F}:2: "server" directive is not allowed here`],
-  [inLocation("location /a/ {}"), `${F}:3: "location" directive is not allowed here`],
   [inLocation("listen 80;"), `${F}:3: "listen" directive is not allowed here`],
   [
     inLocation("client_header_timeout 5s;"),
@@ -137,9 +136,31 @@ const ERRORS: Array<[text: string, expected: string]> = [
   // Locations.
   [inServer("location /a/ {}\nlocation /a/ {}"), `${F}:3: duplicate location "/a/"`],
   [inServer("location = /a {}\nlocation =/a {}"), `${F}:3: duplicate location "/a"`],
-  [inServer("location ~ \\.php$ {}"), `${F}:2: invalid location modifier "~"`],
+  [inServer("location ~~ /x {}"), `${F}:2: invalid location modifier "~~"`],
+  [
+    inServer("location ~ ([a-z {}"),
+    `${F}:2: invalid regular expression "([a-z": Invalid regular expression: /([a-z/: Unterminated character class`,
+  ],
+  [
+    inServer("location = /x {\nlocation /x/y {}\n}"),
+    `${F}:3: location "/x/y" cannot be inside the exact location "/x"`,
+  ],
+  [
+    inServer("location /a/ {\nlocation /b/ {}\n}"),
+    `${F}:3: location "/b/" is outside location "/a/"`,
+  ],
+  [
+    inServer("location /a/ {\nlocation @n {}\n}"),
+    `${F}:3: named location "@n" can be on the server level only`,
+  ],
+  [
+    inServer("location @n {\nlocation /x/ {}\n}"),
+    `${F}:3: location "/x/" cannot be inside the named location "@n"`,
+  ],
+  [inServer("location @n {}\nlocation @n {}"), `${F}:3: duplicate location "@n"`],
+  [inServer("location /a/ {}\nlocation ^~ /a/ {}"), `${F}:3: duplicate location "/a/"`],
   [inServer("location a/ {}"), `${F}:2: invalid location "a/", it must start with "/"`],
-  [inServer("location @named {}"), `${F}:2: invalid location "@named", it must start with "/"`],
+  [inServer("location ~ {}"), `${F}:2: invalid location, it has no URI`],
   [
     inLocation("root /a;\nalias /b;"),
     `${F}:4: "alias" directive is duplicate, "root" directive was specified earlier`,

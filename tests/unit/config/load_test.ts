@@ -45,7 +45,7 @@ Deno.test("loadConfig() loads every example", async () => {
     const config = (await loadConfig(join(dir, name))).config;
     assert.ok(config.servers.length >= 2, name);
     for (const server of config.servers) {
-      assert.ok(server.locations.some((l) => l.path === "/" && !l.exact), name);
+      assert.ok(server.locations.some((l) => l.path === "/" && l.modifier === ""), name);
     }
   }
 });

@@ -112,7 +112,10 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
     ],
     mime: root!.mime,
     path: "/",
-    exact: false,
+    modifier: "",
+    regex: null,
+    locations: [],
+    regexes: [],
     alias: null,
     return: null,
     pos: { file: FILE, line: 1 },
@@ -121,7 +124,7 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
 
 Deno.test("parseConfig() adds no implicit location when location / exists", () => {
   const [s] = servers("server {\n  location / { autoindex on; }\n  location = / {}\n}");
-  assert.deepEqual(s?.locations.map((l) => [l.path, l.exact, l.autoindex]), [
+  assert.deepEqual(s?.locations.map((l) => [l.path, l.modifier === "=", l.autoindex]), [
     ["/", true, false],
     ["/", false, true],
   ]);
@@ -195,7 +198,7 @@ Deno.test("parseConfig() sorts exact locations first, then prefixes, longest fir
     location /b/ {}
     location /a/b/ {}
   }`);
-  assert.deepEqual(s?.locations.map((l) => `${l.exact ? "=" : ""}${l.path}`), [
+  assert.deepEqual(s?.locations.map((l) => `${l.modifier}${l.path}`), [
     "=/longer/exact",
     "=/x",
     "/a/b/c/",

@@ -38,7 +38,7 @@ async function answer(
     head,
     path,
     server,
-    location: matchLocation(server, path),
+    ...matchLocation(server, path),
     body: { length: bodyLength, read: () => Promise.resolve(null) },
   });
   return (await runPhases(ctx, PIPELINE)).res;

@@ -4,7 +4,7 @@ import { reroute, route } from "../../../lib/routing/route.ts";
 import { selectServer } from "../../../lib/routing/select_server.ts";
 import { testHead, testLocation, testServer } from "../_fixtures.ts";
 
-const exact = (path: string) => testLocation({ path, exact: true });
+const exact = (path: string) => testLocation({ path, modifier: "=" });
 const prefix = (path: string) => testLocation({ path });
 
 /** A server whose locations are sorted as the merge step sorts them. */
@@ -33,8 +33,8 @@ Deno.test("matchLocation() takes an exact match first, else the longest prefix",
     ["/dir", "/dir/", false],
   ];
   for (const [path, location, isExact] of table) {
-    const found = matchLocation(SITE, path);
-    assert.deepEqual([found.path, found.exact], [location, isExact], path);
+    const found = matchLocation(SITE, path).location;
+    assert.deepEqual([found.path, found.modifier === "="], [location, isExact], path);
   }
 });
 

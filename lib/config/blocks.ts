@@ -43,7 +43,10 @@ function checkPath(args: LocationArgs): LocationArgs | { error: string } {
  * Compiles a location's regular expression. nginx's are PCRE; JavaScript's take the usual ones
  * (`\.(gif|jpg)$`, `^/api/(.*)$`), PCRE's named groups `(?P<name>…)`, and a leading `(?i)`.
  */
-export function compileLocationRegex(source: string, caseless: boolean): RegExp | { error: string } {
+export function compileLocationRegex(
+  source: string,
+  caseless: boolean,
+): RegExp | { error: string } {
   let text = source.replaceAll("(?P<", "(?<");
   let flags = caseless ? "i" : "";
   if (text.startsWith("(?i)")) {
@@ -58,7 +61,10 @@ export function compileLocationRegex(source: string, caseless: boolean): RegExp 
 }
 
 /** `events { }`: connection processing; only worker_connections does something here. */
-export const eventsBlock: BlockDirective["open"] = (scope): Scope => ({ ...scope, context: "events" });
+export const eventsBlock: BlockDirective["open"] = (scope): Scope => ({
+  ...scope,
+  context: "events",
+});
 
 /** `http { }`: its settings are the top level's (the bare form, without `http`, is the same). */
 export const httpBlock: BlockDirective["open"] = (scope): Scope => ({ ...scope, context: "http" });
@@ -97,7 +103,9 @@ export const locationBlock: BlockDirective["open"] = (scope, args, env): Scope =
     if (parent.modifier === "@") {
       throw env.error(`location "${path}" cannot be inside the named location "${parent.path}"`);
     }
-    if (modifier === "@") throw env.error(`named location "${path}" can be on the server level only`);
+    if (modifier === "@") {
+      throw env.error(`named location "${path}" can be on the server level only`);
+    }
     const regex = modifier === "~" || modifier === "~*";
     if (!regex && !path.startsWith(parent.path)) {
       throw env.error(`location "${path}" is outside location "${parent.path}"`);

@@ -49,7 +49,9 @@ export function route(servers: readonly ServerConfig[], head: RequestHead): Rout
 export function reroute(
   server: ServerConfig,
   uri: string,
-): { path: string; location: LocationConfig; captures: string[]; rawPath: string; query: string } | null {
+):
+  | { path: string; location: LocationConfig; captures: string[]; rawPath: string; query: string }
+  | null {
   const q = uri.indexOf("?");
   const rawPath = q === -1 ? uri : uri.slice(0, q);
   const query = q === -1 ? "" : uri.slice(q + 1);

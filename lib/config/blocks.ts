@@ -76,7 +76,8 @@ export const serverBlock: BlockDirective["open"] = (scope, _args, env): Scope =>
     serverNames: [],
     locations: [],
     sessions: {},
-    return: null,
+    script: [],
+    tryFiles: null,
     pos: { file: env.file, line: env.line },
   };
   scope.main.servers.push(server);
@@ -128,7 +129,8 @@ export const locationBlock: BlockDirective["open"] = (scope, args, env): Scope =
     locations: [],
     settings: {},
     alias: null,
-    return: null,
+    script: [],
+    tryFiles: null,
     pos: { file: env.file, line: env.line },
   };
   siblings.push(location);

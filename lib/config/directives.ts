@@ -68,7 +68,9 @@ const TABLE: Directive[] = [
   { name: "charset_types", contexts: ANY, arity: ONE_OR_MORE, apply: set.charsetTypes },
 
   // Answers.
-  { name: "return", contexts: SRV_LOC, arity: [1, 2], apply: set.returnDirective },
+  { name: "return", contexts: SRV_LOC, arity: [1, 2], repeatable: true, apply: set.returnDirective },
+  { name: "rewrite", contexts: SRV_LOC, arity: [2, 3], repeatable: true, apply: set.rewrite },
+  { name: "try_files", contexts: SRV_LOC, arity: [2, Infinity], apply: set.tryFiles },
   { name: "error_page", contexts: ANY, arity: [2, Infinity], repeatable: true, apply: set.errorPage },
   { name: "allow_methods", contexts: ANY, arity: ONE_OR_MORE, apply: set.allowMethods },
   { name: "client_max_body_size", contexts: ANY, arity: ONE, apply: sizeSlot(SETTINGS, "clientMaxBodySize") },

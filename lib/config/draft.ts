@@ -8,10 +8,11 @@ import type {
   Limits,
   Listen,
   LocationModifier,
-  ReturnDirective,
+  RewriteStep,
   SessionSettings,
   Settings,
   SourcePos,
+  TryFiles,
 } from "./types.ts";
 
 /** What every block holds: the settings written in it. */
@@ -26,7 +27,8 @@ export interface LocationDraft extends BlockDraft {
   /** Locations nested in this one, in the order of the file. */
   locations: LocationDraft[];
   alias: string | null;
-  return: ReturnDirective | null;
+  script: RewriteStep[];
+  tryFiles: TryFiles | null;
   pos: SourcePos;
 }
 
@@ -34,7 +36,8 @@ export interface ServerDraft extends BlockDraft {
   listen: Listen[];
   serverNames: string[];
   locations: LocationDraft[];
-  return: ReturnDirective | null;
+  script: RewriteStep[];
+  tryFiles: TryFiles | null;
   /** The session directives written in this server block. */
   sessions: Partial<SessionSettings>;
   pos: SourcePos;

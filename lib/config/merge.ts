@@ -71,7 +71,8 @@ function mergeLocation(parent: Settings, draft: LocationDraft): LocationConfig {
     locations: nested.locations,
     regexes: nested.regexes,
     alias: draft.alias,
-    return: draft.return,
+    script: draft.script,
+    tryFiles: draft.tryFiles,
     pos: draft.pos,
   };
 }
@@ -88,7 +89,9 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
       locations: [],
       settings: {},
       alias: null,
-      return: null,
+      script: [],
+      // The implicit location stands for the server itself: the server's try_files applies.
+      tryFiles: draft.tryFiles,
       pos: draft.pos,
     });
   }
@@ -104,7 +107,7 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
     locations: merged.locations,
     regexes: merged.regexes,
     named: new Map(merged.named.map((l) => [l.path, l])),
-    return: draft.return,
+    script: draft.script,
     limits,
     sessions: { ...DEFAULT_SESSIONS, ...draft.sessions },
     pos: draft.pos,

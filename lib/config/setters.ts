@@ -13,9 +13,11 @@ import {
   serverOf,
 } from "./directive.ts";
 import { formatListen, isAddressLiteral, parseListen, parseListenParameters } from "./listen.ts";
+import { compileLocationRegex } from "./blocks.ts";
 import { parseReturn } from "./return_directive.ts";
 import { parseSize } from "./units.ts";
-import type { LogLevel } from "./types.ts";
+import type { LogLevel, RewriteStep } from "./types.ts";
+import { compileTemplate } from "../variables/template.ts";
 
 /** Methods `allow_methods` accepts. */
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
@@ -84,28 +86,80 @@ export const index: Apply = (scope, args, env) => {
   settings.index = [...(settings.index ?? []), ...args];
 };
 
-/** `error_page code … uri;`: a later directive wins for the same code. */
+/**
+ * `error_page code … [=[response]] uri;`: a later directive wins for the same code. `=` answers
+ * with the page's own status, `=200` with that one; the URI may be `@name` or an absolute URL.
+ */
 export const errorPage: Apply = (scope, args, env) => {
   const uri = args[args.length - 1]!;
-  const codes = args.slice(0, -1).map((text) => {
+  let codes = args.slice(0, -1);
+  let status: number | "page" | undefined;
+  const override = /^=(\d*)$/.exec(codes[codes.length - 1] ?? "");
+  if (override !== null) {
+    status = override[1] === "" ? "page" : Number(override[1]);
+    codes = codes.slice(0, -1);
+    if (codes.length === 0) {
+      throw env.error('invalid number of arguments in "error_page" directive');
+    }
+  }
+  const numbers = codes.map((text) => {
     if (!/^\d+$/.test(text)) throw env.error(`invalid value "${text}"`);
     const code = Number(text);
     if (code < 300 || code > 599) throw env.error(`value "${text}" must be between 300 and 599`);
     return code;
   });
-  if (!uri.startsWith("/")) {
+  if (!uri.startsWith("/") && !uri.startsWith("@") && !/^https?:\/\//i.test(uri)) {
     throw env.error(`invalid URI "${uri}" in "error_page" directive, it must start with "/"`);
   }
   const settings = innermost(scope).settings;
   settings.errorPages ??= new Map();
-  for (const code of codes) settings.errorPages.set(code, uri);
+  for (const code of numbers) {
+    settings.errorPages.set(code, status === undefined ? { uri } : { uri, status });
+  }
 };
+
+/** The rewrite-module script of the innermost server or location. */
+function scriptOf(scope: Parameters<Apply>[0]): RewriteStep[] {
+  return (scope.location ?? serverOf(scope)).script;
+}
 
 /** `return code [text];` in a server or location (not inherited). */
 export const returnDirective: Apply = (scope, args, env) => {
   const directive = parseReturn(args);
   if ("error" in directive) throw env.error(directive.error);
-  (scope.location ?? serverOf(scope)).return = directive;
+  scriptOf(scope).push({ kind: "return", return: directive });
+};
+
+const REWRITE_FLAGS = ["last", "break", "redirect", "permanent"] as const;
+
+/** `rewrite regex replacement [last|break|redirect|permanent];` in a server or location. */
+export const rewrite: Apply = (scope, [source = "", replacement = "", flag], env) => {
+  const regex = compileLocationRegex(source, false);
+  if ("error" in regex) throw env.error(regex.error);
+  const compiled = compileTemplate(replacement);
+  if ("error" in compiled) throw env.error(compiled.error);
+  const known = REWRITE_FLAGS.find((f) => f === flag);
+  if (flag !== undefined && known === undefined) throw env.error(`invalid parameter "${flag}"`);
+  const step: RewriteStep = { kind: "rewrite", rewrite: { regex, replacement: compiled } };
+  if (known !== undefined) step.rewrite.flag = known;
+  scriptOf(scope).push(step);
+};
+
+/** `try_files file … uri|@name|=code;` in a server or location. */
+export const tryFiles: Apply = (scope, args, env) => {
+  const compile = (text: string) => {
+    const t = compileTemplate(text);
+    if ("error" in t) throw env.error(t.error);
+    return t;
+  };
+  const last = args[args.length - 1]!;
+  const code = /^=(\d{3})$/.exec(last)?.[1];
+  if (last.startsWith("=") && code === undefined) throw env.error(`invalid code "${last}"`);
+  const block = scope.location ?? serverOf(scope);
+  block.tryFiles = {
+    files: args.slice(0, -1).map(compile),
+    fallback: code !== undefined ? { code: Number(code) } : { uri: compile(last) },
+  };
 };
 
 /** `allow_methods METHOD …;`: GET implies HEAD, as in nginx's limit_except. */

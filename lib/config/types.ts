@@ -27,6 +27,42 @@ export interface ReturnDirective {
   text?: Template;
 }
 
+/** `rewrite regex replacement [last|break|redirect|permanent];` */
+export interface RewriteDirective {
+  regex: RegExp;
+  /** The new URI, which may hold the expression's groups ($1…$9) and other variables. */
+  replacement: Template;
+  /** Absent: go on with the next directive, and search the location again afterwards. */
+  flag?: "last" | "break" | "redirect" | "permanent";
+}
+
+/**
+ * What nginx's rewrite module runs in a block, in the order written: `rewrite` and `return`
+ * (a `return` ends the list).
+ */
+export type RewriteStep =
+  | { kind: "return"; return: ReturnDirective }
+  | { kind: "rewrite"; rewrite: RewriteDirective };
+
+/** `try_files file … uri|=code;` */
+export interface TryFiles {
+  /** Paths to test (a trailing "/" tests for a directory), with variables. */
+  files: Template[];
+  /** When none exists: a URI (or @name) to redirect to internally, or a status. */
+  fallback: { uri: Template } | { code: number };
+}
+
+/** `error_page code … [=[response]] uri;` for one code. */
+export interface ErrorPage {
+  /** A local URI, `@name`, or an absolute URL (then a 302 to it). */
+  uri: string;
+  /**
+   * The status of the answer: the error's (absent), the page's own response's (`=`), or the one
+   * given (`=200`).
+   */
+  status?: number | "page";
+}
+
 /**
  * Settings every level may hold (main → server → location), as nginx's per-location
  * configuration does: a level that does not set one inherits it from the level above.
@@ -40,8 +76,8 @@ export interface Settings {
   allowMethods: string[] | null;
   /** Bytes; 0 means unlimited. Default 1 MiB, like nginx. */
   clientMaxBodySize: number;
-  /** Status code → URI of the page to serve for it. */
-  errorPages: Map<number, string>;
+  /** Status code → the page to serve for it. */
+  errorPages: Map<number, ErrorPage>;
   /** Absolute directory for uploads, or null when uploads are off. */
   uploadStore: string | null;
   /** File extension with its dot (".php") → the interpreter (a path, or a name found on PATH). */
@@ -95,7 +131,10 @@ export interface LocationConfig extends Settings, Derived {
   regexes: LocationConfig[];
   /** Absolute directory replacing the matched prefix (nginx `alias`), or null. */
   alias: string | null;
-  return: ReturnDirective | null;
+  /** The location's `rewrite` and `return` directives, in order (not inherited). */
+  script: RewriteStep[];
+  /** `try_files` (not inherited; the implicit `location /` takes the server's). */
+  tryFiles: TryFiles | null;
   pos: SourcePos;
 }
 
@@ -109,7 +148,8 @@ export interface ServerConfig extends Settings, Derived {
   regexes: LocationConfig[];
   /** Named locations (`location @name`), by name with its "@". */
   named: Map<string, LocationConfig>;
-  return: ReturnDirective | null;
+  /** The server's `rewrite` and `return` directives, in order, run before a location applies. */
+  script: RewriteStep[];
   /** The configuration's limits (one object shared by every server). */
   limits: Limits;
   /** How this server keeps the sessions of its `session on` locations. */

@@ -7,7 +7,7 @@ import { HttpError } from "../http/errors.ts";
 import type { BodyReader } from "../http/request.ts";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
-import type { Handler, RequestContext } from "../phases/context.ts";
+import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
 import type { CgiSession } from "../session/cgi_session.ts";
 
@@ -39,7 +39,7 @@ interface ScriptMatch {
  * the script's status and headers with its stdout streamed as the body (its Content-Length, if
  * any, passed through), or an internal redirect for `Location: /path`.
  */
-export function createCgiHandler(options: CgiHandlerOptions = {}): Handler {
+export function createCgiHandler(options: CgiHandlerOptions = {}): ContentHandler {
   return async (ctx: RequestContext): Promise<Response | null> => {
     const { location } = ctx;
     // No `cgi` directive here: not ours.
@@ -141,7 +141,7 @@ function errorLogOf(ctx: RequestContext): CgiLog {
 }
 
 /** The CGI handler, with each location's `cgi_timeout`. */
-export const cgiHandler: Handler = createCgiHandler();
+export const cgiHandler: ContentHandler = createCgiHandler();
 
 /**
  * Walks the path's segments from the left for a name with a CGI extension that is a regular file.

@@ -2,7 +2,7 @@
 import { basename, dirname, join } from "node:path";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
-import type { Handler } from "../phases/context.ts";
+import type { ContentHandler } from "../phases/context.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
 
 /**
@@ -11,7 +11,7 @@ import { fsErrorStatus } from "../files/fs_errors.ts";
  * fails (permissions, read-only file system). A symbolic link is removed itself, never its target,
  * and a symlinked directory on the way may not lead outside the root.
  */
-export const deleteHandler: Handler = async (ctx) => {
+export const deleteHandler: ContentHandler = async (ctx) => {
   // Only DELETE, and only where `allow_methods` names it: like nginx's dav_methods, deleting is
   // never on by default.
   if (ctx.head.method !== "DELETE" || !ctx.location.allowMethods?.includes("DELETE")) return null;

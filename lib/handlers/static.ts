@@ -5,7 +5,7 @@
 import { errorPageBody } from "../http/error_pages.ts";
 import type { MimeTypes } from "../http/mime.ts";
 import type { Response } from "../http/response.ts";
-import type { Handler, RequestContext } from "../phases/context.ts";
+import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import { encodePath } from "../http/uri_encode.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
@@ -18,7 +18,7 @@ import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files
  * listing when `autoindex` is on, else 403. Small files come from memory (the FileCache of the
  * configuration). Never declines.
  */
-export const staticHandler: Handler = async (ctx) => {
+export const staticHandler: ContentHandler = async (ctx) => {
   const method = ctx.head.method;
   // Only GET and HEAD read files.
   if (method !== "GET" && method !== "HEAD") {

@@ -11,7 +11,7 @@ import { type UploadedFile, uploadResultBody } from "../upload/result_body.ts";
 import { replaceFile, saveRaw } from "../upload/save_raw.ts";
 import { type SavedFile, saveMultipart } from "../upload/save_multipart.ts";
 import { storeTarget } from "../upload/store_target.ts";
-import type { Handler, RequestContext } from "../phases/context.ts";
+import type { ContentHandler, RequestContext } from "../phases/context.ts";
 
 const encoder = new TextEncoder();
 
@@ -27,7 +27,7 @@ const encoder = new TextEncoder();
  * failure the files of this request are removed; body errors (413, 408, 400, client gone) are
  * rethrown for the connection to answer, a full disk is 507, anything unexpected is rethrown.
  */
-export const uploadHandler: Handler = async (ctx) => {
+export const uploadHandler: ContentHandler = async (ctx) => {
   const store = ctx.location.uploadStore;
   const method = ctx.head.method;
   // Uploads are off here, or this is not an upload.

@@ -44,11 +44,34 @@ export interface RequestContext {
 }
 
 /**
- * One step of a phase: answer (a Response ends the phases) or decline (null: the next handler,
- * then the next phase). A Response with status >= 400 and `body: null` is an error: the engine
- * fills its body from `error_page` or a generated page.
+ * A handler's wish to go on with another URI, keeping the request (its method and body):
+ * - "search": find the location again and go on from find-config (`rewrite`, `rewrite … last`);
+ * - "stay": keep the location and go on with the next phase (`rewrite … break`, a `try_files` hit);
+ * - "restart": an internal redirect, from server-rewrite on (a `try_files` fallback);
+ * `named` goes to a named location instead of searching (`@fallback`).
  */
-export type Handler = (ctx: RequestContext) => Response | null | Promise<Response | null>;
+export interface UriChange {
+  kind: "uri";
+  /** The new decoded path (and `named`'s request keeps the old one). */
+  path: string;
+  query: string;
+  then: "search" | "stay" | "restart";
+  named?: string;
+  /** The groups of the expression that made the change ($0…$9), when one did. */
+  captures?: string[];
+}
+
+/**
+ * One step of a phase: answer (a Response ends the phases), change the URI (see UriChange), or
+ * decline (null: the next handler, then the next phase). A Response with status >= 400 and
+ * `body: null` is an error: the engine fills its body from `error_page` or a generated page.
+ */
+export type Handler = (
+  ctx: RequestContext,
+) => Response | UriChange | null | Promise<Response | UriChange | null>;
+
+/** A content handler: answers (or declines), never changes the URI. */
+export type ContentHandler = (ctx: RequestContext) => Promise<Response | null>;
 
 /**
  * A response filter: sees every final response (after error pages) and returns it, changed or

@@ -1,19 +1,25 @@
 /**
- * The phase engine: walks a routed request through the phases, follows internal redirects, turns
- * failures into statuses, gives error responses their page, and passes the final response
- * through the filters. Only the connection writes it.
+ * The phase engine: walks a routed request through the pipeline's phases, follows URI changes
+ * (rewrites, try_files) and internal redirects, turns failures into statuses, gives error
+ * responses their page, and passes the final response through the filters. Only the connection
+ * writes it.
  */
-import { HttpError } from "../http/errors.ts";
+import type { ErrorPage } from "../config/types.ts";
+import { isDisconnect } from "../http/disconnect.ts";
 import { errorResponse } from "../http/error_pages.ts";
+import { HttpError } from "../http/errors.ts";
 import type { BodyReader } from "../http/request.ts";
 import { closeBody, type Response } from "../http/response.ts";
+import { encodePath } from "../http/uri_encode.ts";
+import { matchLocation } from "../routing/match_location.ts";
 import { reroute } from "../routing/route.ts";
-import { isDisconnect } from "../http/disconnect.ts";
-import type { Pipeline, RequestContext } from "./context.ts";
+import type { Pipeline, RequestContext, UriChange } from "./context.ts";
 
-const MAX_INTERNAL_REDIRECTS = 10;
-/** An internal redirect is a GET without a body (the original body is the connection's). */
+/** URI changes and internal redirects one request may go through (nginx's limit), then 500. */
+const MAX_URI_CHANGES = 10;
+/** An internal redirect of a script or an error page is a GET without a body. */
 const NO_BODY: BodyReader = { length: 0, read: () => Promise.resolve(null) };
+const INTERNAL_ERROR: Response = Object.freeze({ status: 500, headers: [], body: null });
 
 /** The final answer to a request, and the context it was produced in (after redirects). */
 export interface Answer {
@@ -37,63 +43,101 @@ export function applyFilters(ctx: RequestContext, res: Response, pipeline: Pipel
   return res;
 }
 
-/** The phases once, then again for each internal redirect (at most 10, then 500). */
+/** The phases, then again for each internal redirect of a response (a script's `Location`). */
 async function follow(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
   for (let redirects = 0;; redirects++) {
-    const res = await walk(ctx, pipeline);
-    if (res.internalRedirect === undefined) return { ctx, res };
-    if (redirects === MAX_INTERNAL_REDIRECTS) {
-      ctx.services.log.report(
-        "error",
-        "Too many internal redirects",
-        `last to "${res.internalRedirect}" for ${ctx.head.method} ${ctx.head.target}`,
-      );
-      return { ctx, res: { status: 500, headers: [], body: null } };
-    }
-    const next = redirected(ctx, res.internalRedirect);
-    if (next === null) return { ctx, res: { status: 500, headers: [], body: null } };
+    const answer = await walk(ctx, pipeline);
+    const uri = answer.res.internalRedirect;
+    if (uri === undefined) return answer;
+    if (redirects === MAX_URI_CHANGES) return cycle(answer.ctx, uri);
+    const next = redirected(answer.ctx, uri);
+    if (next === null) return { ctx: answer.ctx, res: INTERNAL_ERROR };
     ctx = next;
   }
 }
 
-/** Runs the phases in order until a handler answers. */
-async function walk(ctx: RequestContext, pipeline: Pipeline): Promise<Response> {
+/**
+ * Runs the phases in order until a handler answers. A URI change goes back to find-config
+ * (search), to server-rewrite (an internal redirect), or on to the next phase (stay).
+ */
+async function walk(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
+  const phases = pipeline.phases;
+  const findConfig = phases.findIndex((p) => p.name === "find-config");
+  let changes = 0;
   try {
-    for (const phase of pipeline.phases) {
-      for (const handler of phase.handlers) {
-        const res = await handler(ctx);
-        if (res !== null) return res;
+    for (let i = 0; i < phases.length;) {
+      let next = i + 1;
+      for (const handler of phases[i]!.handlers) {
+        const out = await handler(ctx);
+        if (out === null) continue;
+        if (!("kind" in out)) return { ctx, res: out };
+        if (++changes > MAX_URI_CHANGES) return cycle(ctx, out.path);
+        const moved = applyChange(ctx, out);
+        if (moved === null) return { ctx, res: INTERNAL_ERROR };
+        ctx = moved;
+        next = out.then === "stay" ? i + 1 : out.then === "search" ? findConfig : 0;
+        break;
       }
+      i = next;
     }
-    return { status: 405, headers: [["Allow", "GET, HEAD"]], body: null };
+    return { ctx, res: { status: 405, headers: [["Allow", "GET, HEAD"]], body: null } };
   } catch (e) {
-    if (e instanceof HttpError) return { status: e.status, headers: [], body: null };
+    if (e instanceof HttpError) return { ctx, res: { status: e.status, headers: [], body: null } };
     if (isDisconnect(e)) throw e;
     // A failure of the server's own: one line per kind of failure (counted when it repeats).
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    ctx.services.log.report("error", `${what}`, `${ctx.head.method} ${ctx.head.target}`);
-    return { status: 500, headers: [], body: null };
+    ctx.services.log.report("error", what, `${ctx.head.method} ${ctx.head.target}`);
+    return { ctx, res: INTERNAL_ERROR };
   }
+}
+
+/** The request with a URI change applied: the same location (stay), a named one, or found again. */
+function applyChange(ctx: RequestContext, change: UriChange): RequestContext | null {
+  const head = { ...ctx.head, rawPath: encodePath(change.path), query: change.query };
+  const moved = { ...ctx, head, path: change.path, captures: change.captures ?? ctx.captures };
+  if (change.named !== undefined) {
+    const location = ctx.server.named.get(change.named);
+    if (location === undefined) {
+      ctx.services.log.report("error", `Named location "${change.named}" not found`);
+      return null;
+    }
+    return { ...moved, location };
+  }
+  if (change.then === "stay") return moved;
+  const found = matchLocation(ctx.server, change.path);
+  return { ...moved, location: found.location, captures: found.captures };
+}
+
+/** Ten URI changes were not enough: nginx's "rewrite or internal redirection cycle". */
+function cycle(ctx: RequestContext, last: string): Answer {
+  ctx.services.log.report(
+    "error",
+    "Rewrite or internal redirection cycle",
+    `last to "${last}" for ${ctx.head.method} ${ctx.head.target}`,
+  );
+  return { ctx, res: INTERNAL_ERROR };
 }
 
 /** The same request re-aimed at a local URI as a GET without a body; null for a bad URI. */
 function redirected(ctx: RequestContext, uri: string): RequestContext | null {
   const target = reroute(ctx.server, uri);
   if (target === null) return null;
-  const { path, location, rawPath, query } = target;
+  const { path, location, captures, rawPath, query } = target;
   return {
     ...ctx,
     head: { ...ctx.head, method: "GET", rawPath, query },
     body: NO_BODY,
     path,
     location,
+    captures,
   };
 }
 
 /**
- * Gives an error response (status >= 400, no body) its page: the location's `error_page` URI,
- * answered through the phases as a GET, with the error's status (an absolute URL becomes a 302 to
- * it); else, or when that page cannot be served, the generated page.
+ * Gives an error response (status >= 400, no body) its page: the location's `error_page` — a URI
+ * or a named location answered through the phases as a GET, with the error's status, the page's
+ * own (`=`) or the given one (`=200`); an absolute URL is a 302 to it — else, or when the page
+ * cannot be served, the generated page.
  */
 async function withErrorPage(
   ctx: RequestContext,
@@ -101,18 +145,35 @@ async function withErrorPage(
   pipeline: Pipeline,
 ): Promise<Response> {
   if (res.status < 400 || res.body !== null) return res;
-  const uri = ctx.location.errorPages.get(res.status);
-  if (uri !== undefined && /^https?:\/\//i.test(uri)) {
-    return { status: 302, headers: [["Location", uri]], body: null };
+  const page = ctx.location.errorPages.get(res.status);
+  if (page !== undefined && /^https?:\/\//i.test(page.uri)) {
+    return { status: 302, headers: [["Location", page.uri]], body: null };
   }
-  const target = uri === undefined ? null : redirected(ctx, uri);
+  const target = page === undefined ? null : errorPageRequest(ctx, page);
   if (target !== null) {
-    const page = (await follow(target, pipeline)).res;
-    if (page.status === 200 && page.body !== null) {
-      const kept = page.headers.filter(([n]) => /^content-(type|length)$/i.test(n));
-      return { status: res.status, headers: [...res.headers, ...kept], body: page.body };
+    const answer = (await follow(target, pipeline)).res;
+    const status = statusOf(page!, res.status, answer.status);
+    if (answer.body !== null && (answer.status === 200 || page!.status !== undefined)) {
+      const kept = answer.headers.filter(([n]) => /^content-(type|length)$/i.test(n));
+      const headers = page!.status === undefined ? [...res.headers, ...kept] : answer.headers;
+      return { status, headers, body: answer.body };
     }
-    closeBody(page.body);
+    closeBody(answer.body);
+    if (page!.status !== undefined && answer.status < 400) return { ...answer, status };
   }
   return errorResponse(res.status, res.headers);
+}
+
+/** The request for an error page: a GET of its URI, or of the same path in a named location. */
+function errorPageRequest(ctx: RequestContext, page: ErrorPage): RequestContext | null {
+  if (!page.uri.startsWith("@")) return redirected(ctx, page.uri);
+  const location = ctx.server.named.get(page.uri);
+  if (location === undefined) return null;
+  return { ...ctx, head: { ...ctx.head, method: "GET" }, body: NO_BODY, location };
+}
+
+/** The status of an error page's answer: the error's, the page's own (`=`), or the given one. */
+function statusOf(page: ErrorPage, error: number, own: number): number {
+  if (page.status === undefined) return error;
+  return page.status === "page" ? own : page.status;
 }

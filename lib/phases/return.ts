@@ -1,24 +1,13 @@
-/**
- * `return code [url-or-text];` (nginx's rewrite module): the server's runs in the server-rewrite
- * phase, before any location applies; a location's in the rewrite phase.
- */
+/** The answer of `return code [url-or-text];` (run by the rewrite module, rewrite.ts). */
 import type { ReturnDirective } from "../config/types.ts";
 import { encodePath } from "../http/uri_encode.ts";
 import { errorPageBody } from "../http/error_pages.ts";
 import type { Response } from "../http/response.ts";
 import { expand } from "../variables/template.ts";
-import type { Handler, RequestContext } from "./context.ts";
+import type { RequestContext } from "./context.ts";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const encoder = new TextEncoder();
-
-/** The server block's `return`. */
-export const serverReturn: Handler = (ctx) =>
-  ctx.server.return === null ? null : returnResponse(ctx.server.return, ctx);
-
-/** The location's `return`. */
-export const locationReturn: Handler = (ctx) =>
-  ctx.location.return === null ? null : returnResponse(ctx.location.return, ctx);
 
 /**
  * Answers a `return`: a redirect code sends `Location` (variables expanded, `$uri` encoded,

@@ -68,6 +68,15 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/**
+ * Normalises a path that is already decoded (one a `rewrite` or `try_files` made): it must start
+ * with "/" and hold no NUL; dot segments are resolved; null when ".." leaves the root.
+ */
+export function normalizePath(path: string): string | null {
+  if (path.charCodeAt(0) !== 0x2f || path.includes("\0")) return null;
+  return removeDotSegments(path);
+}
+
 /** Resolves "." and ".." and merges "//" in an absolute path; null when ".." leaves the root. */
 function removeDotSegments(path: string): string | null {
   // Fast path: no "//", no "/." anywhere means there is nothing to resolve.

@@ -12,20 +12,23 @@ import { staticHandler } from "../handlers/static.ts";
 import { uploadHandler } from "../handlers/upload.ts";
 import type { Pipeline } from "../phases/context.ts";
 import { bodySizeLimit, knownMethod, methodAllowed } from "../phases/request_checks.ts";
-import { locationReturn, serverReturn } from "../phases/return.ts";
+import { locationRewrite, serverRewrite } from "../phases/rewrite.ts";
+import { tryFiles } from "../phases/try_files.ts";
 
 export const PIPELINE: Pipeline = {
   phases: [
     // The request as read: a method the server knows.
     { name: "post-read", handlers: [knownMethod] },
-    // The server block's own directives, before any location applies.
-    { name: "server-rewrite", handlers: [serverReturn] },
+    // The server block's rewrite and return, before any location applies.
+    { name: "server-rewrite", handlers: [serverRewrite] },
     // The location is chosen (by the router); its limits apply.
     { name: "find-config", handlers: [bodySizeLimit] },
-    // The location's directives that answer or rewrite.
-    { name: "rewrite", handlers: [locationReturn] },
+    // The location's rewrite and return.
+    { name: "rewrite", handlers: [locationRewrite] },
     // Who may do what here.
     { name: "access", handlers: [methodAllowed] },
+    // What file the content handler serves.
+    { name: "precontent", handlers: [tryFiles] },
     // Exactly one content handler answers; the static handler never declines.
     { name: "content", handlers: [cgiHandler, uploadHandler, deleteHandler, staticHandler] },
   ],

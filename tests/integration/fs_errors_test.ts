@@ -74,10 +74,10 @@ Deno.test("a server problem is logged once, without a stack trace, and its repea
   assert.equal(lines.length, 2, lines.join("\n"));
   assert.match(
     lines[0]!,
-    /\[error\] \d+#0: Too many internal redirects: last to "\/cgi-bin\/loop\.py"/,
+    /\[error\] \d+#0: Rewrite or internal redirection cycle: last to "\/cgi-bin\/loop\.py"/,
   );
   assert.match(
     lines[1]!,
-    /\[error\] \d+#0: Too many internal redirects: 4 more times in the last 60 s/,
+    /\[error\] \d+#0: Rewrite or internal redirection cycle: 4 more times in the last 60 s/,
   );
 });

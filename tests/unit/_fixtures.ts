@@ -15,6 +15,8 @@ import type {
   Config,
   LocationConfig,
   LogLevel,
+  ReturnDirective,
+  RewriteStep,
   ServerConfig,
   SourcePos,
 } from "../../lib/config/types.ts";
@@ -46,7 +48,8 @@ export function testLocation(overrides: Partial<LocationConfig> = {}): LocationC
     locations: [],
     regexes: [],
     alias: null,
-    return: null,
+    script: [],
+    tryFiles: null,
     pos: testPos(),
     ...overrides,
   };
@@ -70,7 +73,7 @@ export function testServer(
     regexes: [],
     named: new Map(),
     accessLog: null,
-    return: null,
+    script: [],
     limits: { ...DEFAULT_LIMITS },
     sessions: { ...DEFAULT_SESSIONS },
     pos: testPos(),
@@ -211,4 +214,10 @@ export function template(text: string): Template {
   const compiled = compileTemplate(text);
   if ("error" in compiled) throw new Error(compiled.error);
   return compiled;
+}
+
+/** The first `return` of a block's rewrite script (what `return` directives make), or null. */
+export function returnOf(block: { script: RewriteStep[] }): ReturnDirective | null {
+  for (const step of block.script) if (step.kind === "return") return step.return;
+  return null;
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../lib/config/load.ts";
 import type { LocationConfig, ServerConfig, Settings } from "../../../lib/config/types.ts";
-import { template } from "../_fixtures.ts";
+import { returnOf, template } from "../_fixtures.ts";
 
 const FILE = "/etc/webserv/site.conf";
 
@@ -73,7 +73,46 @@ Deno.test("parseConfig() reads autoindex case-insensitively", () => {
 
 Deno.test("parseConfig() lets a later error_page win for the same code", () => {
   const pages = server("error_page 404 500 502 /a.html;\nerror_page 404 /b.html;").errorPages;
-  assert.deepEqual([...pages], [[404, "/b.html"], [500, "/a.html"], [502, "/a.html"]]);
+  assert.deepEqual([...pages], [[404, { uri: "/b.html" }], [500, { uri: "/a.html" }], [
+    502,
+    { uri: "/a.html" },
+  ]]);
+});
+
+Deno.test("parseConfig() reads error_page's =response and named locations", () => {
+  const pages = server(
+    "error_page 404 =200 /index.html;\nerror_page 500 502 = @fallback;\n" +
+      "error_page 403 https://e.test/denied;\nlocation @fallback { }",
+  ).errorPages;
+  assert.deepEqual([...pages], [
+    [404, { uri: "/index.html", status: 200 }],
+    [500, { uri: "@fallback", status: "page" }],
+    [502, { uri: "@fallback", status: "page" }],
+    [403, { uri: "https://e.test/denied" }],
+  ]);
+});
+
+Deno.test("parseConfig() keeps rewrite and return in the order written", () => {
+  const s = server(
+    "rewrite ^/old/(.*)$ /new/$1 last;\nreturn 403;\nlocation /a/ { rewrite ^ /b/ break; }",
+  );
+  assert.deepEqual(s.script.map((step) => step.kind), ["rewrite", "return"]);
+  const step = s.script[0]!;
+  assert.ok(step.kind === "rewrite");
+  assert.equal(step.rewrite.regex.source, "^\\/old\\/(.*)$");
+  assert.equal(step.rewrite.replacement.source, "/new/$1");
+  assert.equal(step.rewrite.flag, "last");
+  const a = location(s, "/a/").script[0]!;
+  assert.ok(a.kind === "rewrite" && a.rewrite.flag === "break");
+});
+
+Deno.test("parseConfig() reads try_files with a URI, a named location or a code to fall back on", () => {
+  // A server's try_files applies where no location does: its implicit location /.
+  const a = location(server("try_files $uri $uri/ /index.html;"), "/").tryFiles!;
+  assert.deepEqual(a.files.map((t) => t.source), ["$uri", "$uri/"]);
+  assert.deepEqual("uri" in a.fallback && a.fallback.uri.source, "/index.html");
+  const b = server("location / { try_files $uri =404; }");
+  assert.deepEqual(location(b, "/").tryFiles!.fallback, { code: 404 });
 });
 
 Deno.test("parseConfig() reads sizes and timeouts", () => {
@@ -118,11 +157,11 @@ Deno.test("parseConfig() reads return with and without text", () => {
     "return 301 https://example.com/;\nlocation = /a { return 404; }\n" +
       'location /b/ { return 200 "hello\\n"; }\nlocation /c/ { return http://x/; }',
   );
-  assert.deepEqual(s.return, { code: 301, text: template("https://example.com/") });
-  assert.deepEqual(location(s, "/a", true).return, { code: 404 });
-  assert.deepEqual(location(s, "/b/").return, { code: 200, text: template("hello\n") });
-  assert.deepEqual(location(s, "/c/").return, { code: 302, text: template("http://x/") });
-  assert.equal(location(s, "/").return, null);
+  assert.deepEqual(returnOf(s), { code: 301, text: template("https://example.com/") });
+  assert.deepEqual(returnOf(location(s, "/a", true)), { code: 404 });
+  assert.deepEqual(returnOf(location(s, "/b/")), { code: 200, text: template("hello\n") });
+  assert.deepEqual(returnOf(location(s, "/c/")), { code: 302, text: template("http://x/") });
+  assert.equal(returnOf(location(s, "/")), null);
 });
 
 Deno.test("parseConfig() reads location modifiers", () => {

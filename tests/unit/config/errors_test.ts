@@ -50,7 +50,15 @@ const ERRORS: Array<[text: string, expected: string]> = [
   ["server x {}", `${F}:1: invalid number of arguments in "server" directive`],
   [inServer("autoindex on;\nautoindex off;"), `${F}:3: "autoindex" directive is duplicate`],
   [inLocation("root /a;\nroot /b;"), `${F}:4: "root" directive is duplicate`],
-  [inServer("return 404;\nreturn 403;"), `${F}:3: "return" directive is duplicate`],
+  [inServer("rewrite ^/a$ /b nowhere;"), `${F}:2: invalid parameter "nowhere"`],
+  [inServer("rewrite ^/a$;"), `${F}:2: invalid number of arguments in "rewrite" directive`],
+  [inServer("try_files $uri;"), `${F}:2: invalid number of arguments in "try_files" directive`],
+  [inServer("try_files $uri =x;"), `${F}:2: invalid code "=x"`],
+  [inServer("try_files $urii /i;"), `${F}:2: unknown "urii" variable`],
+  [
+    inServer("error_page = /e.html;"),
+    `${F}:2: invalid number of arguments in "error_page" directive`,
+  ],
   ["access_log off;\naccess_log stdout;", `${F}:2: "access_log" directive is duplicate`],
   // Values.
   [inServer("listen 99999;"), `${F}:2: invalid port in "99999" of the "listen" directive`],
@@ -96,7 +104,7 @@ const ERRORS: Array<[text: string, expected: string]> = [
   [inServer("error_page abc /e.html;"), `${F}:2: invalid value "abc"`],
   [inServer("error_page 200 /e.html;"), `${F}:2: value "200" must be between 300 and 599`],
   [inServer("error_page 404 600 /e.html;"), `${F}:2: value "600" must be between 300 and 599`],
-  [inServer("error_page 404 =200 /e.html;"), `${F}:2: invalid value "=200"`],
+  [inServer("error_page 404 =2x /e.html;"), `${F}:2: invalid value "=2x"`],
   [
     inServer("error_page 404 e.html;"),
     `${F}:2: invalid URI "e.html" in "error_page" directive, it must start with "/"`,

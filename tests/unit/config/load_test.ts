@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join, relative, resolve } from "node:path";
 import { ConfigError, loadConfig, parseConfig } from "../../../lib/config/load.ts";
-import { template } from "../_fixtures.ts";
+import { returnOf, template } from "../_fixtures.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../../..");
 const TESTDATA = join(REPO, "tests/testdata/config");
@@ -14,7 +14,7 @@ Deno.test("loadConfig() loads config/default.conf", async () => {
   assert.deepEqual(s.listen, [{ host: "127.0.0.1", port: 8080, defaultServer: false }]);
   assert.equal(s.root, join(REPO, "public"));
   for (const code of [403, 404, 405, 413, 500]) {
-    assert.equal(s.errorPages.get(code), `/errors/${code}.html`);
+    assert.deepEqual(s.errorPages.get(code), { uri: `/errors/${code}.html` });
   }
   const byPath = new Map(s.locations.map((l) => [l.path, l]));
   const cgi = byPath.get("/cgi-bin/");
@@ -61,10 +61,10 @@ Deno.test("loadConfig() reads the examples as documented", async () => {
   ]);
   assert.deepEqual(hosts.servers[0]?.listen, hosts.servers[1]?.listen);
   const redirects = (await loadConfig(join(dir, "redirects.conf"))).config;
-  assert.deepEqual(redirects.servers[0]?.return?.code, 301);
-  assert.deepEqual(redirects.servers[0]?.return?.text?.source, "http://new.example.com/");
+  assert.deepEqual(returnOf(redirects.servers[0]!)?.code, 301);
+  assert.deepEqual(returnOf(redirects.servers[0]!)?.text?.source, "http://new.example.com/");
   const health = redirects.servers[1]?.locations.find((l) => l.path === "/health");
-  assert.deepEqual(health?.return, { code: 200, text: template("ok\n") });
+  assert.deepEqual(returnOf(health!), { code: 200, text: template("ok\n") });
 });
 
 /** Parses a file without the checks that need I/O (its interpreters and store need not exist). */

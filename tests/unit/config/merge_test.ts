@@ -3,6 +3,7 @@ import { parseConfig } from "../../../lib/config/load.ts";
 import { mergeSettings } from "../../../lib/config/merge.ts";
 import { defaultSettings } from "../../../lib/config/defaults.ts";
 import type { ServerConfig, Settings } from "../../../lib/config/types.ts";
+import { returnOf } from "../_fixtures.ts";
 
 const FILE = "/srv/conf/site.conf";
 
@@ -16,7 +17,7 @@ const PARENT: Settings = {
   autoindex: true,
   allowMethods: ["GET", "HEAD"],
   clientMaxBodySize: 10,
-  errorPages: new Map([[404, "/404.html"], [500, "/500.html"]]),
+  errorPages: new Map([[404, { uri: "/404.html" }], [500, { uri: "/500.html" }]]),
   uploadStore: "/up",
   cgi: new Map([[".py", "/usr/bin/python3"]]),
 };
@@ -32,7 +33,7 @@ Deno.test("mergeSettings() keeps every field the child sets", () => {
     autoindex: false,
     allowMethods: null,
     clientMaxBodySize: 0,
-    errorPages: new Map([[403, "/403.html"]]),
+    errorPages: new Map([[403, { uri: "/403.html" }]]),
     uploadStore: null,
     cgi: new Map([[".pl", "/usr/bin/perl"]]),
     cgiTimeout: 5_000,
@@ -76,7 +77,7 @@ Deno.test("parseConfig() fills a bare server with the defaults", () => {
   assert.equal(s.keepaliveTimeout, 75_000);
   assert.equal(s.sendTimeout, 60_000);
   assert.equal(s.accessLog, "stdout");
-  assert.equal(s.return, null);
+  assert.equal(returnOf(s), null);
 });
 
 Deno.test("parseConfig() adds an implicit location / carrying the server's settings", () => {
@@ -117,7 +118,8 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
     locations: [],
     regexes: [],
     alias: null,
-    return: null,
+    script: [],
+    tryFiles: null,
     pos: { file: FILE, line: 1 },
   });
 });
@@ -159,7 +161,7 @@ Deno.test("parseConfig() lets locations inherit what they do not set", () => {
     ["/a/", "/www", ["a.html"], true, ["GET", "HEAD"], 2048],
   );
   assert.deepEqual([a?.errorPages, a?.uploadStore, a?.cgi], [
-    new Map([[404, "/404.html"]]),
+    new Map([[404, { uri: "/404.html" }]]),
     "/up",
     new Map([[".py", "/usr/bin/python3"]]),
   ]);
@@ -169,7 +171,7 @@ Deno.test("parseConfig() lets locations inherit what they do not set", () => {
   );
   // A location's error_page and cgi replace the server's maps as a whole, like nginx.
   assert.deepEqual([b?.errorPages, b?.uploadStore, b?.cgi], [
-    new Map([[500, "/500.html"]]),
+    new Map([[500, { uri: "/500.html" }]]),
     null,
     new Map([[".pl", "/usr/bin/perl"]]),
   ]);
@@ -180,8 +182,8 @@ Deno.test("parseConfig() does not inherit alias or return into locations", () =>
     "server {\n  return 404;\n  location /a/ { alias /x; }\n  location /b/ {}\n}",
   );
   assert.ok(s);
-  assert.deepEqual(s.return, { code: 404 });
-  assert.deepEqual(s.locations.map((l) => [l.path, l.alias, l.return]), [
+  assert.deepEqual(returnOf(s), { code: 404 });
+  assert.deepEqual(s.locations.map((l) => [l.path, l.alias, returnOf(l)]), [
     ["/a/", "/x", null],
     ["/b/", null, null],
     ["/", null, null],
@@ -215,7 +217,7 @@ Deno.test("parseConfig() gives each server and location its own maps", () => {
   );
   assert.ok(one && two);
   assert.notEqual(one.errorPages, one.locations[0]?.errorPages);
-  one.errorPages.set(500, "/x");
+  one.errorPages.set(500, { uri: "/x" });
   assert.equal(one.locations[0]?.errorPages.has(500), false);
   assert.equal(two.errorPages.has(500), false);
 });

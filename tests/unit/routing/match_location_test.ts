@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../lib/config/load.ts";
 import { matchLocation } from "../../../lib/routing/match_location.ts";
+import { returnOf } from "../_fixtures.ts";
 
 // Each location returns its own name, so a match can be named by it.
 const server = parseConfig(
@@ -33,7 +34,7 @@ const server = parseConfig(
 ).servers[0]!;
 
 function nameOf(path: string): string {
-  return matchLocation(server, path).location.return?.text?.source ?? "(none)";
+  return returnOf(matchLocation(server, path).location)?.text?.source ?? "(none)";
 }
 
 Deno.test("matchLocation() follows nginx's order", () => {
@@ -78,6 +79,6 @@ Deno.test("matchLocation() returns what the expression captured", () => {
 });
 
 Deno.test("named locations are kept apart, by name", () => {
-  assert.equal(server.named.get("@fallback")?.return?.text?.source, "named");
+  assert.equal(returnOf(server.named.get("@fallback")!)?.text?.source, "named");
   assert.equal(server.regexes.length, 4);
 });

@@ -57,5 +57,17 @@ export function defaultSettings(configDir: string): Settings {
     defaultType: "text/plain",
     charset: null,
     charsetTypes: [...DEFAULT_CHARSET_TYPES],
+    access: [],
+    satisfy: "all",
+    authBasic: null,
+    authBasicUserFile: null,
+    limitReq: [],
+    limitReqStatus: 503,
+    limitReqLogLevel: "error",
+    limitReqDryRun: false,
+    limitConn: [],
+    limitConnStatus: 503,
+    limitConnLogLevel: "error",
+    limitConnDryRun: false,
   };
 }

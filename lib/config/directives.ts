@@ -8,7 +8,16 @@ import { ACCEPTED_DIRECTIVES } from "./accepted.ts";
 import { eventsBlock, httpBlock, locationBlock, serverBlock } from "./blocks.ts";
 import type { Context, Directive } from "./directive.ts";
 import * as set from "./setters.ts";
-import { flagSlot, LIMITS, numberSlot, SESSIONS, SETTINGS, sizeSlot, timeSlot } from "./slots.ts";
+import {
+  enumSlot,
+  flagSlot,
+  LIMITS,
+  numberSlot,
+  SESSIONS,
+  SETTINGS,
+  sizeSlot,
+  timeSlot,
+} from "./slots.ts";
 
 // Where a directive may stand. The top level ("main") also stands for `http { }` when the file
 // has none, so what nginx allows in `http` is allowed there too.
@@ -27,6 +36,8 @@ const NONE = [0, 0] as const;
 const ONE_OR_MORE = [1, Infinity] as const;
 
 const YEAR_MS = 365 * 86_400_000;
+/** The levels limit_req and limit_conn log at (nginx's choice of four). */
+const LIMIT_LOG_LEVELS = ["info", "notice", "warn", "error"] as const;
 
 // A table is easier to read unwrapped.
 // deno-fmt-ignore
@@ -80,6 +91,23 @@ const TABLE: Directive[] = [
   { name: "upload_store", contexts: ANY, arity: ONE, apply: set.uploadStore },
   { name: "cgi", contexts: ANY, arity: TWO, repeatable: true, apply: set.cgi },
   { name: "cgi_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "cgiTimeout", { min: 1 }) },
+
+  // Access.
+  { name: "allow", contexts: ANY, arity: ONE, repeatable: true, apply: set.allow },
+  { name: "deny", contexts: ANY, arity: ONE, repeatable: true, apply: set.deny },
+  { name: "satisfy", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "satisfy", ["all", "any"]) },
+  { name: "auth_basic", contexts: ANY, arity: ONE, apply: set.authBasic },
+  { name: "auth_basic_user_file", contexts: ANY, arity: ONE, apply: set.authBasicUserFile },
+  { name: "limit_req_zone", contexts: HTTP, arity: [3, 4], repeatable: true, apply: set.limitReqZone },
+  { name: "limit_req", contexts: ANY, arity: [1, 3], repeatable: true, apply: set.limitReq },
+  { name: "limit_req_status", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "limitReqStatus", { min: 400, max: 599 }) },
+  { name: "limit_req_log_level", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "limitReqLogLevel", LIMIT_LOG_LEVELS) },
+  { name: "limit_req_dry_run", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "limitReqDryRun") },
+  { name: "limit_conn_zone", contexts: HTTP, arity: [2, 2], repeatable: true, apply: set.limitConnZone },
+  { name: "limit_conn", contexts: ANY, arity: TWO, repeatable: true, apply: set.limitConn },
+  { name: "limit_conn_status", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "limitConnStatus", { min: 400, max: 599 }) },
+  { name: "limit_conn_log_level", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "limitConnLogLevel", LIMIT_LOG_LEVELS) },
+  { name: "limit_conn_dry_run", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "limitConnDryRun") },
 
   // Sessions.
   { name: "session", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "session") },

@@ -13,6 +13,7 @@ import type {
   Settings,
   SourcePos,
   TryFiles,
+  ZoneSettings,
 } from "./types.ts";
 
 /** What every block holds: the settings written in it. */
@@ -48,6 +49,8 @@ export interface MainDraft extends BlockDraft {
   file: string;
   limits: Partial<Limits>;
   errorLog?: ErrorLogSettings;
+  requestZones: Map<string, ZoneSettings>;
+  connectionZones: Map<string, ZoneSettings>;
   servers: ServerDraft[];
   checks: DeferredCheck[];
   /** `file:line: message` for directives accepted without effect, one per directive name. */

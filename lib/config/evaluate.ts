@@ -20,6 +20,8 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
     file: absFile,
     settings: {},
     limits: {},
+    requestZones: new Map(),
+    connectionZones: new Map(),
     servers: [],
     checks: [],
     notices: [],

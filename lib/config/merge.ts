@@ -9,6 +9,8 @@ import {
 } from "./defaults.ts";
 import type { LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
 import { MimeTypes } from "../http/mime.ts";
+import { ConfigError } from "./config_error.ts";
+import { eachLocation } from "./each_location.ts";
 import type { Config, Derived, Limits, LocationConfig, ServerConfig, Settings } from "./types.ts";
 
 /**
@@ -28,6 +30,9 @@ export function mergeSettings(parent: Settings, child: Partial<Settings>): Setti
     errorPages: new Map(merged.errorPages),
     cgi: new Map(merged.cgi),
     charsetTypes: [...merged.charsetTypes],
+    access: [...merged.access],
+    limitReq: [...merged.limitReq],
+    limitConn: [...merged.limitConn],
   };
 }
 
@@ -114,16 +119,40 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
   };
 }
 
+/** Every limit_req and limit_conn must name a zone the file defines (nginx: at start-up). */
+function checkZones(config: Config): void {
+  for (const server of config.servers) {
+    for (const block of [server, ...eachLocation(server)]) {
+      for (
+        const [lines, zones] of [
+          [block.limitReq, config.requestZones],
+          [block.limitConn, config.connectionZones],
+        ] as const
+      ) {
+        for (const { zone, pos } of lines) {
+          if (!zones.has(zone)) {
+            throw new ConfigError(pos.file, pos.line, `zero size shared memory zone "${zone}"`);
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Applies defaults and inheritance to every server and location of a file. */
 export function mergeConfig(draft: MainDraft): Config {
   const main = mergeSettings(defaultSettings(dirname(draft.file)), draft.settings);
   const limits = { ...DEFAULT_LIMITS, ...draft.limits };
-  return {
+  const config: Config = {
     file: draft.file,
     servers: draft.servers.map((server) => mergeServer(main, limits, server)),
     limits,
     errorLog: draft.errorLog ?? { ...DEFAULT_ERROR_LOG },
+    requestZones: draft.requestZones,
+    connectionZones: draft.connectionZones,
     checks: draft.checks,
     notices: draft.notices,
   };
+  checkZones(config);
+  return config;
 }

@@ -17,7 +17,9 @@ import { compileLocationRegex } from "./blocks.ts";
 import { parseReturn } from "./return_directive.ts";
 import { parseSize } from "./units.ts";
 import type { LogLevel, RewriteStep } from "./types.ts";
-import { compileTemplate } from "../variables/template.ts";
+import { parseAccessRule } from "../access/cidr.ts";
+import { MIN_ZONE_BYTES, parseRate, zoneCapacity } from "../access/rate_limit.ts";
+import { compileTemplate, type Template } from "../variables/template.ts";
 
 /** Methods `allow_methods` accepts. */
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
@@ -275,4 +277,133 @@ export const charset: Apply = (scope, [name = ""]) => {
 /** `charset_types type …;` (`*` for every type). */
 export const charsetTypes: Apply = (scope, args) => {
   innermost(scope).settings.charsetTypes = [...args];
+};
+
+/** `allow addr|CIDR|all|unix:;` and `deny …;`: rules add up, in order, at one level. */
+function accessRule(action: "allow" | "deny"): Apply {
+  return (scope, [text = ""], env) => {
+    const parsed = parseAccessRule(action, text);
+    if ("error" in parsed) throw env.error(parsed.error);
+    if (parsed.warning !== undefined) {
+      const warning = parsed.warning;
+      env.defer(() => Promise.resolve(warning), "warning");
+    }
+    const settings = innermost(scope).settings;
+    settings.access = [...(settings.access ?? []), parsed.rule];
+  };
+}
+
+export const allow = accessRule("allow");
+export const deny = accessRule("deny");
+
+/** `auth_basic "realm"|off;` */
+export const authBasic: Apply = (scope, [realm = ""]) => {
+  innermost(scope).settings.authBasic = realm === "off" ? null : realm;
+};
+
+/** `auth_basic_user_file file;`: a file that cannot be read is a warning (nginx reads it per request). */
+export const authBasicUserFile: Apply = (scope, [file = ""], env) => {
+  const path = resolve(env.dir, file);
+  env.defer(async () => {
+    try {
+      await Deno.readTextFile(path);
+      return null;
+    } catch (e) {
+      return `auth_basic_user_file "${path}" cannot be read: ${(e as Error).message}`;
+    }
+  }, "warning");
+  innermost(scope).settings.authBasicUserFile = path;
+};
+
+/** The `key=value` parameters of a zone or limit directive. */
+function parameters(args: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const arg of args) {
+    const eq = arg.indexOf("=");
+    out.set(eq < 0 ? arg : arg.slice(0, eq), eq < 0 ? "" : arg.slice(eq + 1));
+  }
+  return out;
+}
+
+/** `zone=name:size`, checked as nginx checks it. */
+function zoneParameter(
+  params: Map<string, string>,
+  kind: "limit_req" | "limit_conn",
+  env: Parameters<Apply>[2],
+): { name: string; capacity: number } {
+  const zone = params.get("zone");
+  if (zone === undefined) throw env.error(`"${env.name}" must have "zone" parameter`);
+  const colon = zone.lastIndexOf(":");
+  const name = colon < 0 ? zone : zone.slice(0, colon);
+  const size = colon < 0 ? null : parseSize(zone.slice(colon + 1));
+  if (name === "" || size === null) throw env.error(`invalid zone size "${zone}"`);
+  if (size < MIN_ZONE_BYTES) throw env.error(`zone "${name}" is too small`);
+  return { name, capacity: zoneCapacity(size, kind) };
+}
+
+/** `limit_req_zone key zone=name:size rate=Nr/s|Nr/m;` */
+export const limitReqZone: Apply = (scope, [key = "", ...rest], env) => {
+  const params = parameters(rest);
+  const { name, capacity } = zoneParameter(params, "limit_req", env);
+  const rateText = params.get("rate");
+  const rate = rateText === undefined ? null : parseRate(rateText);
+  if (rate === null) throw env.error(`invalid rate "${rateText ?? ""}"`);
+  for (const p of params.keys()) {
+    if (p !== "zone" && p !== "rate" && p !== "sync") throw env.error(`invalid parameter "${p}"`);
+  }
+  if (scope.main.requestZones.has(name)) throw env.error(`duplicate zone "${name}"`);
+  scope.main.requestZones.set(name, { name, key: template(key, env), capacity, rate });
+};
+
+/** `limit_conn_zone key zone=name:size;` */
+export const limitConnZone: Apply = (scope, [key = "", ...rest], env) => {
+  const params = parameters(rest);
+  const { name, capacity } = zoneParameter(params, "limit_conn", env);
+  for (const p of params.keys()) {
+    if (p !== "zone") throw env.error(`invalid parameter "${p}"`);
+  }
+  if (scope.main.connectionZones.has(name)) throw env.error(`duplicate zone "${name}"`);
+  scope.main.connectionZones.set(name, { name, key: template(key, env), capacity });
+};
+
+function template(text: string, env: Parameters<Apply>[2]): Template {
+  const compiled = compileTemplate(text);
+  if ("error" in compiled) throw env.error(compiled.error);
+  return compiled;
+}
+
+/** `limit_req zone=name [burst=N] [nodelay | delay=N];`: lines add up at one level. */
+export const limitReq: Apply = (scope, args, env) => {
+  const params = parameters(args);
+  const zone = params.get("zone");
+  if (zone === undefined || zone === "") throw env.error(`"limit_req" must have "zone" parameter`);
+  const number = (name: string) => {
+    const text = params.get(name);
+    if (text === undefined) return 0;
+    if (!/^\d{1,9}$/.test(text)) throw env.error(`invalid ${name} value "${text}"`);
+    return Number(text);
+  };
+  for (const p of params.keys()) {
+    if (!["zone", "burst", "delay", "nodelay"].includes(p)) {
+      throw env.error(`invalid parameter "${p}"`);
+    }
+  }
+  const burst = number("burst");
+  const delay: number | "nodelay" = params.has("nodelay") ? "nodelay" : number("delay");
+  const settings = innermost(scope).settings;
+  if ((settings.limitReq ?? []).some((l) => l.zone === zone)) {
+    throw env.error(`"${zone}" zone is duplicate in "limit_req" directive`);
+  }
+  const line = { zone, burst, delay, pos: { file: env.file, line: env.line } };
+  settings.limitReq = [...(settings.limitReq ?? []), line];
+};
+
+/** `limit_conn zone number;`: lines add up at one level. */
+export const limitConn: Apply = (scope, [zone = "", number = ""], env) => {
+  const max = /^\d{1,5}$/.test(number) ? Number(number) : 0;
+  if (max < 1 || max > 65535) throw env.error(`invalid number of connections "${number}"`);
+  const settings = innermost(scope).settings;
+  if ((settings.limitConn ?? []).some((l) => l.zone === zone)) throw env.error("is duplicate");
+  const line = { zone, max, pos: { file: env.file, line: env.line } };
+  settings.limitConn = [...(settings.limitConn ?? []), line];
 };

@@ -1,4 +1,5 @@
 /** The configuration after parsing and merging: what the server runs on. */
+import type { AccessRule } from "../access/cidr.ts";
 import type { MimeTypes } from "../http/mime.ts";
 import type { Template } from "../variables/template.ts";
 
@@ -104,6 +105,50 @@ export interface Settings {
   charset: string | null;
   /** `charset_types`. */
   charsetTypes: string[];
+  /** `allow` and `deny` rules, in order (the first that matches decides). */
+  access: AccessRule[];
+  /** `satisfy`: whether address rules and auth_basic must both pass (all) or either (any). */
+  satisfy: "all" | "any";
+  /** `auth_basic` realm, or null for `auth_basic off`. */
+  authBasic: string | null;
+  /** `auth_basic_user_file`, an absolute path, or null. */
+  authBasicUserFile: string | null;
+  /** `limit_req` lines. */
+  limitReq: LimitReqSettings[];
+  limitReqStatus: number;
+  limitReqLogLevel: LogLevel;
+  limitReqDryRun: boolean;
+  /** `limit_conn` lines. */
+  limitConn: LimitConnSettings[];
+  limitConnStatus: number;
+  limitConnLogLevel: LogLevel;
+  limitConnDryRun: boolean;
+}
+
+/** `limit_req zone=name [burst=N] [nodelay | delay=N];` */
+export interface LimitReqSettings {
+  zone: string;
+  burst: number;
+  delay: number | "nodelay";
+  pos: SourcePos;
+}
+
+/** `limit_conn zone number;` */
+export interface LimitConnSettings {
+  zone: string;
+  max: number;
+  pos: SourcePos;
+}
+
+/** `limit_req_zone key zone=name:size rate=r;` or `limit_conn_zone key zone=name:size;` */
+export interface ZoneSettings {
+  name: string;
+  /** The key of each request (`$binary_remote_addr`): an empty one is not limited. */
+  key: Template;
+  /** States the zone holds (from its size). */
+  capacity: number;
+  /** limit_req only: requests per 1000 s. */
+  rate?: number;
 }
 
 /** What a merged block derives from its settings once, for every request. */
@@ -204,6 +249,9 @@ export interface Config {
   servers: ServerConfig[];
   limits: Limits;
   errorLog: ErrorLogSettings;
+  /** `limit_req_zone`s and `limit_conn_zone`s, by name. */
+  requestZones: Map<string, ZoneSettings>;
+  connectionZones: Map<string, ZoneSettings>;
   /**
    * Checks that need the file system or the resolver (a directory exists, an interpreter is
    * found, a host resolves): run by `verifyConfig()`, which `loadConfig()` and `-t` call.

@@ -1,4 +1,6 @@
 /** What flows through the request phases: the request, where it was routed, and the services. */
+import type { UserFiles } from "../access/user_files.ts";
+import type { Zones } from "../access/zones.ts";
 import type { CgiPool } from "../cgi/runner.ts";
 import type { LocationConfig, ServerConfig } from "../config/types.ts";
 import type { FileCache } from "../files/file_cache.ts";
@@ -16,6 +18,10 @@ export interface Services {
   files: FileCache;
   /** Running CGI scripts (cgi_max_processes). */
   cgi: CgiPool;
+  /** limit_req and limit_conn zones. */
+  zones: Zones;
+  /** auth_basic password files. */
+  userFiles: UserFiles;
   /** The session hub of each server with `session on`. */
   sessions: SessionHubs;
   log: ErrorLog;
@@ -35,12 +41,23 @@ export interface RequestContext {
   /** The Host header without port, lower-cased ("" when absent). */
   host: string;
   services: Services;
+  /** What belongs to the request whatever its URI becomes (shared by every context of it). */
+  state: RequestState;
   /**
    * A signal that aborts when the client closes the connection while the request is handled and
    * its response sent; the connection starts watching when it is first asked (a CGI script is
    * about to run). Absent outside a connection (unit tests).
    */
   clientGone?: () => AbortSignal;
+}
+
+/** The per-request record: filled in by the phases, read by the connection. */
+export interface RequestState {
+  /** Run by the connection once the response is sent or abandoned (limit_conn's release). */
+  done: Array<() => void>;
+  /** limit_req and limit_conn apply once per request, whatever redirects follow. */
+  limitedReq: boolean;
+  limitedConn: boolean;
 }
 
 /**

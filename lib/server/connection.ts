@@ -12,6 +12,7 @@ import { getHeader, type RequestHead } from "../http/request.ts";
 import { HeadParser } from "../http/request_parser.ts";
 import { closeBody, type Response } from "../http/response.ts";
 import { frameResponse } from "../http/response_framing.ts";
+import type { RequestState } from "../phases/context.ts";
 import { runPhases } from "../phases/engine.ts";
 import { route } from "../routing/route.ts";
 import { ClientWatch } from "./client_watch.ts";
@@ -205,6 +206,7 @@ export class Connection implements Expirable, BodySource {
     // output is sent.
     const watch = new ClientWatch(this.input);
     const limits = this.site.limits;
+    const state: RequestState = { done: [], limitedReq: false, limitedConn: false };
     let sent: boolean;
     try {
       const { res, ctx } = await runPhases({
@@ -214,6 +216,7 @@ export class Connection implements Expirable, BodySource {
         remote: this.conn.remoteAddr,
         local: this.conn.localAddr,
         services: this.site.services,
+        state,
         clientGone: () => watch.signal,
       }, PIPELINE);
       // Aborted meanwhile (shutdown, reload grace): nothing is written, but what the body holds
@@ -230,6 +233,7 @@ export class Connection implements Expirable, BodySource {
       });
     } finally {
       watch.stop();
+      for (const done of state.done) done();
     }
     if (!sent) {
       if (!body.done) await this.#linger();

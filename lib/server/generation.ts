@@ -1,4 +1,6 @@
 /** What one configuration holds open while it serves: connections, logs, sessions, scripts. */
+import { UserFiles } from "../access/user_files.ts";
+import { makeZones } from "../access/zones.ts";
 import { CgiPool } from "../cgi/runner.ts";
 import { eachLocation } from "../config/each_location.ts";
 import type { Config } from "../config/types.ts";
@@ -71,6 +73,8 @@ export class Generation {
       const services: Services = {
         files: new FileCache(),
         cgi: new CgiPool(limits.cgiMaxProcesses),
+        zones: makeZones(config),
+        userFiles: new UserFiles(),
         sessions,
         log,
       };

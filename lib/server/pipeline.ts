@@ -4,6 +4,8 @@
  * answers or declines, each filter returns the response changed or as it was. Adding a directive
  * means adding a handler to one phase or a filter here, never a branch in the connection.
  */
+import { accessControl } from "../access/access_phase.ts";
+import { limitConn, limitReq } from "../access/limits_phase.ts";
 import { notModifiedFilter } from "../filters/not_modified.ts";
 import { rangeFilter } from "../filters/range.ts";
 import { cgiHandler } from "../handlers/cgi.ts";
@@ -25,8 +27,10 @@ export const PIPELINE: Pipeline = {
     { name: "find-config", handlers: [bodySizeLimit] },
     // The location's rewrite and return.
     { name: "rewrite", handlers: [locationRewrite] },
+    // Limits per client before anything else is checked.
+    { name: "preaccess", handlers: [limitConn, limitReq] },
     // Who may do what here.
-    { name: "access", handlers: [methodAllowed] },
+    { name: "access", handlers: [methodAllowed, accessControl] },
     // What file the content handler serves.
     { name: "precontent", handlers: [tryFiles] },
     // Exactly one content handler answers; the static handler never declines.

@@ -54,6 +54,8 @@ const TABLE: ReadonlyMap<string, Variable> = new Map([
   ["server_port", plain((ctx) => String(ctx.local.port))],
   ["server_name", plain((ctx) => ctx.server.serverNames[0] ?? "")],
   ["remote_addr", plain((ctx) => ctx.remote.hostname)],
+  // nginx's is the address in binary (4 or 16 bytes), a compact zone key; the text serves the same.
+  ["binary_remote_addr", plain((ctx) => ctx.remote.hostname)],
   ["remote_port", plain((ctx) => String(ctx.remote.port))],
   ["document_root", plain((ctx) => ctx.location.alias ?? ctx.location.root)],
   ["content_type", plain((ctx) => getHeader(ctx.head, "content-type") ?? "")],

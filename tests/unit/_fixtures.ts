@@ -4,6 +4,8 @@
  * overrides, just the values it depends on.
  */
 import { dirname } from "node:path";
+import { UserFiles } from "../../lib/access/user_files.ts";
+import { makeZones } from "../../lib/access/zones.ts";
 import { CgiPool } from "../../lib/cgi/runner.ts";
 import {
   DEFAULT_LIMITS,
@@ -159,10 +161,14 @@ export async function testServices(
     errorLog: { target: "stderr", level: "debug" },
     checks: [],
     notices: [],
+    requestZones: new Map(),
+    connectionZones: new Map(),
   };
   return {
     files: new FileCache(),
     cgi: new CgiPool(),
+    zones: makeZones(config),
+    userFiles: new UserFiles(),
     sessions: await SessionHubs.open(config),
     log: memoryLog(lines),
     ...overrides,
@@ -196,6 +202,7 @@ export function testContext(overrides: Partial<RequestContext> = {}): RequestCon
     host: "localhost",
     captures: [],
     services: TEST_SERVICES,
+    state: { done: [], limitedReq: false, limitedConn: false },
     ...overrides,
   };
 }

@@ -74,6 +74,7 @@ Deno.test("the phases run in nginx's order", () => {
     "server-rewrite",
     "find-config",
     "rewrite",
+    "preaccess",
     "access",
     "precontent",
     "content",

@@ -69,5 +69,10 @@ export function defaultSettings(configDir: string): Settings {
     limitConnStatus: 503,
     limitConnLogLevel: "error",
     limitConnDryRun: false,
+    addHeaders: [],
+    expires: null,
+    serverTokens: true,
+    etag: true,
+    ifModifiedSince: "exact",
   };
 }

@@ -72,6 +72,13 @@ const TABLE: Directive[] = [
   { name: "index", contexts: ANY, arity: ONE_OR_MORE, repeatable: true, apply: set.index },
   { name: "autoindex", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "autoindex") },
 
+  // Response headers.
+  { name: "add_header", contexts: ANY, arity: [2, 3], repeatable: true, apply: set.addHeader },
+  { name: "expires", contexts: ANY, arity: [1, 2], apply: set.expires },
+  { name: "server_tokens", contexts: ANY, arity: ONE, apply: set.serverTokens },
+  { name: "etag", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "etag") },
+  { name: "if_modified_since", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "ifModifiedSince", ["off", "exact", "before"]) },
+
   // Content types.
   { name: "types", contexts: ANY, arity: NONE, repeatable: true, block: "raw", read: set.types },
   { name: "default_type", contexts: ANY, arity: ONE, apply: set.defaultType },

@@ -33,6 +33,7 @@ export function mergeSettings(parent: Settings, child: Partial<Settings>): Setti
     access: [...merged.access],
     limitReq: [...merged.limitReq],
     limitConn: [...merged.limitConn],
+    addHeaders: [...merged.addHeaders],
   };
 }
 

@@ -15,7 +15,7 @@ import {
 import { formatListen, isAddressLiteral, parseListen, parseListenParameters } from "./listen.ts";
 import { compileLocationRegex } from "./blocks.ts";
 import { parseReturn } from "./return_directive.ts";
-import { parseSize } from "./units.ts";
+import { parseSize, parseTime } from "./units.ts";
 import type { LogLevel, RewriteStep } from "./types.ts";
 import { parseAccessRule } from "../access/cidr.ts";
 import { MIN_ZONE_BYTES, parseRate, zoneCapacity } from "../access/rate_limit.ts";
@@ -406,4 +406,43 @@ export const limitConn: Apply = (scope, [zone = "", number = ""], env) => {
   if ((settings.limitConn ?? []).some((l) => l.zone === zone)) throw env.error("is duplicate");
   const line = { zone, max, pos: { file: env.file, line: env.line } };
   settings.limitConn = [...(settings.limitConn ?? []), line];
+};
+
+/** `add_header name value [always];`: lines add up at one level. */
+export const addHeader: Apply = (scope, [name = "", value = "", always], env) => {
+  if (always !== undefined && always !== "always") throw env.error(`invalid parameter "${always}"`);
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+    throw env.error(`invalid header name "${name}"`);
+  }
+  const settings = innermost(scope).settings;
+  const line = { name, value: template(value, env), always: always === "always" };
+  settings.addHeaders = [...(settings.addHeaders ?? []), line];
+};
+
+/** `expires [modified] time|epoch|max|off;` (a time may be negative: in the past). */
+export const expires: Apply = (scope, args, env) => {
+  const modified = args.length === 2;
+  if (modified && args[0] !== "modified") throw env.error(`invalid value "${args[0]}"`);
+  const text = args[args.length - 1]!;
+  const settings = innermost(scope).settings;
+  if (text === "off" && !modified) settings.expires = null;
+  else if (text === "epoch" && !modified) settings.expires = { kind: "epoch" };
+  else if (text === "max" && !modified) settings.expires = { kind: "max" };
+  else {
+    const negative = text.startsWith("-");
+    const ms = parseTime(negative ? text.slice(1) : text);
+    if (ms === null) throw env.error(`"expires" directive invalid value`);
+    settings.expires = { kind: "time", ms: negative ? -ms : ms, modified };
+  }
+};
+
+/** `server_tokens on|off|build;` (build: as on). */
+export const serverTokens: Apply = (scope, [value = ""], env) => {
+  const lower = value.toLowerCase();
+  if (lower !== "on" && lower !== "off" && lower !== "build") {
+    throw env.error(
+      `invalid value "${value}" in "server_tokens" directive, it must be "on", "off" or "build"`,
+    );
+  }
+  innermost(scope).settings.serverTokens = lower !== "off";
 };

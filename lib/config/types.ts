@@ -123,7 +123,32 @@ export interface Settings {
   limitConnStatus: number;
   limitConnLogLevel: LogLevel;
   limitConnDryRun: boolean;
+  /** `add_header` lines (inherited only by a level that has none). */
+  addHeaders: AddHeader[];
+  /** `expires`, or null for `expires off`. */
+  expires: Expires | null;
+  /** `server_tokens`: the Server header names the version ("on", nginx's default) or not. */
+  serverTokens: boolean;
+  /** `etag`: static files carry an ETag. */
+  etag: boolean;
+  /** `if_modified_since`: how If-Modified-Since is compared with Last-Modified. */
+  ifModifiedSince: "off" | "exact" | "before";
 }
+
+/** `add_header name value [always];` */
+export interface AddHeader {
+  name: string;
+  value: Template;
+  /** Added whatever the status, not only to 2xx and redirects. */
+  always: boolean;
+}
+
+/** `expires [modified] time|epoch|max;` */
+export type Expires =
+  | { kind: "epoch" }
+  | { kind: "max" }
+  /** `ms` from now, or from the file's modification time with `modified`; negative: in the past. */
+  | { kind: "time"; ms: number; modified: boolean };
 
 /** `limit_req zone=name [burst=N] [nodelay | delay=N];` */
 export interface LimitReqSettings {

@@ -191,19 +191,26 @@ export function fileEntry(
 
 /**
  * The headers of a full 200 for the file, with the content type of `mime` (a location's table):
- * Content-Type, Content-Length, Last-Modified, ETag, Accept-Ranges. Built once per table and file.
+ * Content-Type, Content-Length, Last-Modified, ETag (unless `etag` is off), Accept-Ranges. Built
+ * once per table, `etag` setting and file.
  */
-export function headersFor(entry: CachedFile, mime: MimeTypes): readonly [string, string][] {
-  let headers = entry.variants.get(mime.id);
+export function headersFor(
+  entry: CachedFile,
+  mime: MimeTypes,
+  etag = true,
+): readonly [string, string][] {
+  const variant = mime.id * 2 + (etag ? 1 : 0);
+  let headers = entry.variants.get(variant);
   if (headers === undefined) {
     const list: [string, string][] = [
       ["Content-Type", mime.typeOf(entry.path)],
       ["Content-Length", String(entry.size)],
     ];
     if (entry.lastModified !== null) list.push(["Last-Modified", entry.lastModified]);
-    list.push(["ETag", entry.etag], ["Accept-Ranges", "bytes"]);
+    if (etag) list.push(["ETag", entry.etag]);
+    list.push(["Accept-Ranges", "bytes"]);
     headers = freezeHeaders(list);
-    entry.variants.set(mime.id, headers);
+    entry.variants.set(variant, headers);
   }
   return headers;
 }

@@ -5,22 +5,28 @@ import { type Response, responseHeader } from "../http/response.ts";
 
 /**
  * Whether a GET/HEAD should be answered 304: If-None-Match lists a matching tag (weak
- * comparison, "*" matches any), or, only when If-None-Match is absent, If-Modified-Since is at or
- * after the response's Last-Modified.
+ * comparison, "*" matches any), or, only when If-None-Match is absent, If-Modified-Since equals
+ * the response's Last-Modified (`exact`, nginx's default) or is at or after it (`before`); `off`
+ * ignores If-Modified-Since.
  */
-export function isNotModified(head: RequestHead, res: Response): boolean {
+export function isNotModified(
+  head: RequestHead,
+  res: Response,
+  ifModifiedSince: "off" | "exact" | "before" = "exact",
+): boolean {
   const ifNoneMatch = getHeader(head, "if-none-match");
   // If-None-Match takes precedence over If-Modified-Since.
   if (ifNoneMatch !== undefined) {
     const etag = responseHeader(res, "etag");
     return etag !== undefined && etagListMatches(ifNoneMatch, etag);
   }
-  const ifModifiedSince = getHeader(head, "if-modified-since");
-  if (ifModifiedSince === undefined) return false;
+  const header = getHeader(head, "if-modified-since");
+  if (header === undefined || ifModifiedSince === "off") return false;
   const modified = lastModified(res);
-  const since = parseHttpDate(ifModifiedSince);
+  const since = parseHttpDate(header);
   // An unparsable date is ignored.
-  return modified !== null && !Number.isNaN(since) && modified <= since;
+  if (modified === null || Number.isNaN(since)) return false;
+  return ifModifiedSince === "exact" ? modified === since : modified <= since;
 }
 
 /**

@@ -24,7 +24,8 @@ export const notModifiedFilter: Filter = (ctx, res) => {
     return errorResponse(412);
   }
   const method = ctx.head.method;
-  if ((method !== "GET" && method !== "HEAD") || !isNotModified(ctx.head, res)) return res;
+  if (method !== "GET" && method !== "HEAD") return res;
+  if (!isNotModified(ctx.head, res, ctx.location.ifModifiedSince)) return res;
   closeBody(res.body);
   const headers = res.headers.filter(([name]) => !BODY_FIELDS.has(name.toLowerCase()));
   return { status: 304, headers, body: null };

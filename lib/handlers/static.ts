@@ -3,7 +3,6 @@
  * modules). Conditional requests and ranges are the filters' work: this handler answers 200.
  */
 import { errorPageBody } from "../http/error_pages.ts";
-import type { MimeTypes } from "../http/mime.ts";
 import type { Response } from "../http/response.ts";
 import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
@@ -78,16 +77,20 @@ async function serveFile(
   entry: CachedFile,
   cache: FileCache,
 ): Promise<Response> {
-  const mime = ctx.location.mime;
+  const headers = headersFor(entry, ctx.location.mime, ctx.location.etag);
   // Small files: straight from memory, sharing the frozen header list.
-  if (entry.bytes !== null) return full(entry, mime, entry.bytes);
+  if (entry.bytes !== null) return full(headers, entry.bytes);
   // HEAD of a large file needs no open file: the headers are known.
-  if (ctx.head.method === "HEAD") return full(entry, mime, null);
+  if (ctx.head.method === "HEAD") return full(headers, null);
   // Large files are streamed by the connection from an open file, which it closes.
   const opened = await openFile(path, entry, cache);
   if ("status" in opened) return opened;
   const { file, current } = opened;
-  return full(current, mime, { kind: "file", file, start: 0, length: current.size });
+  const body: Response["body"] = { kind: "file", file, start: 0, length: current.size };
+  return full(
+    current === entry ? headers : headersFor(current, ctx.location.mime, ctx.location.etag),
+    body,
+  );
 }
 
 /**
@@ -129,9 +132,9 @@ async function openFile(
   return { file, current: fileEntry(path, info.size, mtimeMs, null) };
 }
 
-/** A 200 with the entry's shared headers for the location's content types. */
-function full(entry: CachedFile, mime: MimeTypes, body: Response["body"]): Response {
-  return { status: 200, headers: headersFor(entry, mime) as [string, string][], body };
+/** A 200 with a file's shared headers. */
+function full(headers: readonly [string, string][], body: Response["body"]): Response {
+  return { status: 200, headers: headers as [string, string][], body };
 }
 
 /** A status whose page the engine fills in. */

@@ -102,7 +102,8 @@ export class Connection implements Expirable, BodySource {
     if (this.#wait === "header" || this.#wait === "body") {
       // The read is still pending; answer 408 beside it, then close.
       const res = errorResponse(408);
-      writeResponse((b) => this.#writeRaw(b), res, frameResponse(res, 1, false), false, 1)
+      const options = { keepAlive: false, minor: 1, serverTokens: this.#settings.serverTokens };
+      writeResponse((b) => this.#writeRaw(b), res, frameResponse(res, 1, false), options)
         .catch(() => {}).finally(() => this.#close());
     } else {
       this.#close();
@@ -270,7 +271,8 @@ export class Connection implements Expirable, BodySource {
       bodyLeft: request.left,
       closeDelimited: framing.kind === "close",
     });
-    const bytes = await writeResponse((b) => this.writeAll(b), res, framing, keepAlive, minor);
+    const options = { keepAlive, minor, serverTokens: settings.serverTokens };
+    const bytes = await writeResponse((b) => this.writeAll(b), res, framing, options);
     this.#log(settings, head, res.status, bytes);
     return keepAlive;
   }

@@ -6,6 +6,7 @@
  */
 import { accessControl } from "../access/access_phase.ts";
 import { limitConn, limitReq } from "../access/limits_phase.ts";
+import { headersFilter } from "../filters/headers.ts";
 import { notModifiedFilter } from "../filters/not_modified.ts";
 import { rangeFilter } from "../filters/range.ts";
 import { cgiHandler } from "../handlers/cgi.ts";
@@ -39,6 +40,8 @@ export const PIPELINE: Pipeline = {
   filters: [
     // 304 and 412 from the validators.
     notModifiedFilter,
+    // add_header and expires.
+    headersFilter,
     // 206 and 416 from Range.
     rangeFilter,
   ],

@@ -3,7 +3,7 @@ import { httpNow } from "../http/date.ts";
 import { closeBody, type FileBody, type Response, type StreamBody } from "../http/response.ts";
 import type { ResponseFraming } from "../http/response_framing.ts";
 import { reasonPhrase } from "../http/status.ts";
-import { SERVER_NAME } from "../version.ts";
+import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** Writes every byte it is given, or throws. */
 export type WriteAll = (bytes: Uint8Array) => Promise<void>;
@@ -16,10 +16,26 @@ const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 // deno-lint-ignore no-control-regex
 const UNSAFE_VALUE = /[\r\n\x00]/;
 
+/** `Server:` with the version (`server_tokens on`, nginx's default) or without. */
+const SERVER_FIELDS = {
+  on: `Server: ${SERVER_NAME}/${VERSION}\r\n`,
+  off: `Server: ${SERVER_NAME}\r\n`,
+};
+
+/** How a response is written besides its framing. */
+export interface WriteOptions {
+  /** The `Connection` field: close, or keep-alive (said on HTTP/1.0 only). */
+  keepAlive: boolean;
+  minor: number;
+  /** `server_tokens`: the Server field names the version. */
+  serverTokens: boolean;
+}
+
 /** The status line and header fields; Content-Length and Transfer-Encoding come from `framing`. */
-function serializeHead(res: Response, framing: ResponseFraming, keepAlive: boolean, minor: number) {
-  let head = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\nServer: ${SERVER_NAME}\r\n` +
-    `Date: ${httpNow()}\r\n`;
+function serializeHead(res: Response, framing: ResponseFraming, options: WriteOptions) {
+  const { keepAlive, minor } = options;
+  let head = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n` +
+    SERVER_FIELDS[options.serverTokens ? "on" : "off"] + `Date: ${httpNow()}\r\n`;
   for (const [name, value] of res.headers) {
     // A value with CR/LF would split the response: such a header is dropped. The framing fields
     // are the writer's own.
@@ -48,12 +64,11 @@ export async function writeResponse(
   write: WriteAll,
   res: Response,
   framing: ResponseFraming,
-  keepAlive: boolean,
-  minor: number,
+  options: WriteOptions,
 ): Promise<number> {
   const body = res.body;
   try {
-    const head = serializeHead(res, framing, keepAlive, minor);
+    const head = serializeHead(res, framing, options);
     if (body === null || framing.kind === "none") {
       await write(head);
       return 0;

@@ -41,7 +41,8 @@ Deno.test("the not-modified filter answers 304 or 412 from the validators", () =
     ["If-None-Match *", [["if-none-match", "*"]], 304],
     ["If-None-Match other", [["if-none-match", '"other"']], 200],
     ["If-Modified-Since equal", [["if-modified-since", MODIFIED]], 304],
-    ["If-Modified-Since later", [["if-modified-since", "Mon, 07 Nov 1994 08:49:37 GMT"]], 304],
+    // nginx's default if_modified_since is exact: a later date is not the same date.
+    ["If-Modified-Since later", [["if-modified-since", "Mon, 07 Nov 1994 08:49:37 GMT"]], 200],
     ["If-Modified-Since earlier", [["if-modified-since", "Sat, 05 Nov 1994 08:49:37 GMT"]], 200],
     ["If-Modified-Since unparsable", [["if-modified-since", "yesterday"]], 200],
     ["If-None-Match wins over If-Modified-Since", [

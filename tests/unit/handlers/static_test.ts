@@ -315,21 +315,37 @@ Deno.test("static handler answers 200 for a different If-None-Match", async () =
   });
 });
 
-Deno.test("static handler compares If-Modified-Since with the mtime", async () => {
+Deno.test("static handler compares If-Modified-Since with the mtime as if_modified_since says", async () => {
   await withSite(async (root) => {
     const lastModified = header(await request(root, "/hello.txt"), "Last-Modified")!;
-    const cases: [string, number][] = [
-      [lastModified, 304],
-      ["Fri, 01 Jan 2100 00:00:00 GMT", 304],
-      ["Thu, 01 Jan 1970 00:00:00 GMT", 200],
-      ["not a date", 200],
+    const later = "Fri, 01 Jan 2100 00:00:00 GMT";
+    const earlier = "Thu, 01 Jan 1970 00:00:00 GMT";
+    const cases: ["exact" | "before" | "off", string, number][] = [
+      // nginx's default: only the same date is "not modified".
+      ["exact", lastModified, 304],
+      ["exact", later, 200],
+      ["exact", earlier, 200],
+      ["exact", "not a date", 200],
+      ["before", lastModified, 304],
+      ["before", later, 304],
+      ["before", earlier, 200],
+      ["off", lastModified, 200],
     ];
-    for (const [since, status] of cases) {
+    for (const [ifModifiedSince, since, status] of cases) {
       const response = await request(root, "/hello.txt", {
         headers: [["if-modified-since", since]],
+        location: { ifModifiedSince },
       });
-      assert.equal(response.status, status, since);
+      assert.equal(response.status, status, `${ifModifiedSince} ${since}`);
     }
+  });
+});
+
+Deno.test("static handler leaves ETag out with etag off", async () => {
+  await withSite(async (root) => {
+    const response = await request(root, "/hello.txt", { location: { etag: false } });
+    assert.equal(header(response, "ETag"), undefined);
+    assert.ok(header(response, "Last-Modified") !== undefined);
   });
 });
 

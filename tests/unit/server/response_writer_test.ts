@@ -15,8 +15,7 @@ async function written(res: Response, minor = 1, head = false, keepAlive = true)
     },
     res,
     frameResponse(res, minor, head),
-    keepAlive,
-    minor,
+    { keepAlive, minor, serverTokens: false },
   );
   return { writes, bytes, text: writes.join("") };
 }
@@ -37,6 +36,12 @@ Deno.test("writeResponse() joins the head and a small body in one write", async 
   assert.equal(writes.length, 1);
   assert.equal(bytes, 2);
   assert.match(text, /^HTTP\/1\.1 200 OK\r\nServer: webserv\r\nDate: [^\r]+ GMT\r\n/);
+  const tokens = await writeResponse(() => Promise.resolve(), res, frameResponse(res, 1, false), {
+    keepAlive: true,
+    minor: 1,
+    serverTokens: true,
+  });
+  assert.equal(tokens, 2);
   assert.deepEqual(fields(text), ["Content-Type: text/plain", "Content-Length: 2"]);
   assert.ok(text.endsWith("\r\n\r\nhi"));
 });

@@ -1,6 +1,7 @@
 /** Built-in values for everything a configuration may leave out. */
 import { join } from "node:path";
 import { DEFAULT_CHARSET_TYPES } from "../http/mime.ts";
+import { COMBINED } from "../log/log_format.ts";
 import type {
   ErrorLogSettings,
   Limits,
@@ -52,7 +53,7 @@ export function defaultSettings(configDir: string): Settings {
     clientBodyTimeout: 60_000,
     keepaliveTimeout: 75_000,
     sendTimeout: 60_000,
-    accessLog: "stdout",
+    accessLogs: [{ path: "stdout", format: COMBINED }],
     types: null,
     defaultType: "text/plain",
     charset: null,

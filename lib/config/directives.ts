@@ -92,7 +92,8 @@ const TABLE: Directive[] = [
   { name: "error_page", contexts: ANY, arity: [2, Infinity], repeatable: true, apply: set.errorPage },
   { name: "allow_methods", contexts: ANY, arity: ONE_OR_MORE, apply: set.allowMethods },
   { name: "client_max_body_size", contexts: ANY, arity: ONE, apply: sizeSlot(SETTINGS, "clientMaxBodySize") },
-  { name: "access_log", contexts: ANY, arity: ONE, apply: set.accessLog },
+  { name: "access_log", contexts: ANY, arity: ONE_OR_MORE, repeatable: true, apply: set.accessLog },
+  { name: "log_format", contexts: HTTP, arity: [2, Infinity], repeatable: true, apply: set.logFormat },
 
   // Uploads and CGI.
   { name: "upload_store", contexts: ANY, arity: ONE, apply: set.uploadStore },

@@ -2,6 +2,7 @@
  * What the directives of one file set, before defaults and inheritance are applied (merge.ts).
  * A field left undefined means "not set here, inherit".
  */
+import type { LogFormat } from "../log/log_format.ts";
 import type {
   DeferredCheck,
   ErrorLogSettings,
@@ -51,6 +52,8 @@ export interface MainDraft extends BlockDraft {
   errorLog?: ErrorLogSettings;
   requestZones: Map<string, ZoneSettings>;
   connectionZones: Map<string, ZoneSettings>;
+  /** `log_format`s by name (`combined` predefined). */
+  logFormats: Map<string, LogFormat>;
   servers: ServerDraft[];
   checks: DeferredCheck[];
   /** `file:line: message` for directives accepted without effect, one per directive name. */

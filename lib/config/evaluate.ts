@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { ConfigError } from "./config_error.ts";
 import type { DirectiveEnv, Scope } from "./directive.ts";
+import { COMBINED } from "../log/log_format.ts";
 import { DIRECTIVES } from "./directives.ts";
 import type { MainDraft } from "./draft.ts";
 import { NGINX_DIRECTIVES } from "./nginx_directives.ts";
@@ -22,6 +23,7 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
     limits: {},
     requestZones: new Map(),
     connectionZones: new Map(),
+    logFormats: new Map([["combined", COMBINED]]),
     servers: [],
     checks: [],
     notices: [],

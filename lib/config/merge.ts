@@ -34,6 +34,7 @@ export function mergeSettings(parent: Settings, child: Partial<Settings>): Setti
     limitReq: [...merged.limitReq],
     limitConn: [...merged.limitConn],
     addHeaders: [...merged.addHeaders],
+    accessLogs: [...merged.accessLogs],
   };
 }
 

@@ -19,6 +19,7 @@ import { parseSize, parseTime } from "./units.ts";
 import type { LogLevel, RewriteStep } from "./types.ts";
 import { parseAccessRule } from "../access/cidr.ts";
 import { MIN_ZONE_BYTES, parseRate, zoneCapacity } from "../access/rate_limit.ts";
+import type { LogEscape } from "../log/log_format.ts";
 import { compileTemplate, type Template } from "../variables/template.ts";
 
 /** Methods `allow_methods` accepts. */
@@ -205,13 +206,44 @@ export const uploadStore: Apply = (scope, [dir = ""], env) => {
   innermost(scope).settings.uploadStore = path;
 };
 
-/** `access_log path|stdout|off;` */
-export const accessLog: Apply = (scope, [value = ""], env) => {
-  innermost(scope).settings.accessLog = value === "off"
-    ? null
-    : value === "stdout"
-    ? "stdout"
-    : resolve(env.dir, value);
+/**
+ * `access_log path|stdout [format [buffer=size] [flush=time]] | off;`: lines add up at one level.
+ * buffer and flush are accepted (every log is buffered: lines go out within 200 ms).
+ */
+export const accessLog: Apply = (scope, [value = "", name = "combined", ...options], env) => {
+  const settings = innermost(scope).settings;
+  if (value === "off") {
+    settings.accessLogs = [];
+    return;
+  }
+  const format = scope.main.logFormats.get(name);
+  if (format === undefined) throw env.error(`unknown log format "${name}"`);
+  for (const option of options) {
+    const key = option.split("=", 1)[0]!;
+    if (key === "buffer" || key === "flush") continue;
+    if (key === "gzip" || key === "if") {
+      throw env.error(`"${key}" parameter is not supported by webserv`);
+    }
+    throw env.error(`invalid parameter "${option}"`);
+  }
+  const path = value === "stdout" ? "stdout" : resolve(env.dir, value);
+  settings.accessLogs = [...(settings.accessLogs ?? []), { path, format }];
+};
+
+/** `log_format name [escape=default|json|none] string …;` */
+export const logFormat: Apply = (scope, [name = "", ...rest], env) => {
+  let escape: LogEscape = "default";
+  const first = /^escape=(.*)$/.exec(rest[0] ?? "");
+  if (first !== null) {
+    if (first[1] !== "default" && first[1] !== "json" && first[1] !== "none") {
+      throw env.error(`unknown log format escaping "${first[1]}"`);
+    }
+    escape = first[1];
+    rest = rest.slice(1);
+  }
+  if (rest.length === 0) throw env.error('invalid number of arguments in "log_format" directive');
+  if (scope.main.logFormats.has(name)) throw env.error(`duplicate "log_format" name "${name}"`);
+  scope.main.logFormats.set(name, { name, template: template(rest.join(""), env), escape });
 };
 
 /** `error_log path|stderr [level];` (main context). */

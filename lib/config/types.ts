@@ -1,6 +1,7 @@
 /** The configuration after parsing and merging: what the server runs on. */
 import type { AccessRule } from "../access/cidr.ts";
 import type { MimeTypes } from "../http/mime.ts";
+import type { LogFormat } from "../log/log_format.ts";
 import type { Template } from "../variables/template.ts";
 
 /** One `listen` address. `host` is an IPv4/IPv6 literal or a name such as `localhost`. */
@@ -95,8 +96,8 @@ export interface Settings {
   keepaliveTimeout: number;
   /** Milliseconds one write to the client may take. */
   sendTimeout: number;
-  /** A file path, "stdout", or null for `access_log off`. */
-  accessLog: string | null;
+  /** `access_log` lines: where each goes and in what format; none for `access_log off`. */
+  accessLogs: AccessLogSettings[];
   /** `types { }`: extension (lower case, no dot) → type; null for the built-in table. */
   types: ReadonlyMap<string, string> | null;
   /** `default_type` (nginx's default: text/plain). */
@@ -133,6 +134,13 @@ export interface Settings {
   etag: boolean;
   /** `if_modified_since`: how If-Modified-Since is compared with Last-Modified. */
   ifModifiedSince: "off" | "exact" | "before";
+}
+
+/** `access_log path [format];` */
+export interface AccessLogSettings {
+  /** A file path, or "stdout". */
+  path: string;
+  format: LogFormat;
 }
 
 /** `add_header name value [always];` */

@@ -23,7 +23,14 @@ export function returnResponse(ret: ReturnDirective, ctx: RequestContext): Respo
     const body = errorPageBody(code);
     const headers: [string, string][] = [["Content-Type", "text/html; charset=utf-8"]];
     // "return 301;" without a URL is a bare redirect page.
-    if (text !== undefined) headers.push(["Location", safeLocation(expand(text, ctx, encodePath))]);
+    if (text !== undefined) {
+      const url = expand(
+        text,
+        ctx,
+        (value, variable) => variable.decoded ? encodePath(value) : value,
+      );
+      headers.push(["Location", safeLocation(url)]);
+    }
     return { status: code, headers, body };
   }
   // An error code without text: the engine fills in error_page or the generated page.

@@ -14,13 +14,15 @@ import { closeBody, type Response } from "../http/response.ts";
 import { frameResponse } from "../http/response_framing.ts";
 import type { RequestState } from "../phases/context.ts";
 import { runPhases } from "../phases/engine.ts";
+import { formatLine } from "../log/log_format.ts";
+import type { Sent, VariableScope } from "../variables/variables.ts";
 import { route } from "../routing/route.ts";
 import { ClientWatch } from "./client_watch.ts";
 import { PIPELINE } from "./pipeline.ts";
 import { type Expirable, unwatch, watch } from "./deadlines.ts";
 import { InputBuffer } from "./input_buffer.ts";
 import { type BodySource, RequestBody } from "./request_body.ts";
-import { writeResponse } from "./response_writer.ts";
+import { writeResponse, type Written } from "./response_writer.ts";
 import type { Site } from "./site.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
@@ -40,6 +42,22 @@ type Wait =
   | "send";
 
 class TimedOut extends Error {}
+
+/** What a log line reads of a request: the phases' context, or what a failed head gives. */
+type LogScope = VariableScope & { location: Settings };
+
+/** The head of a request that could not be parsed: $request is then "-". */
+const NO_HEAD: RequestHead = {
+  method: "",
+  target: "",
+  rawPath: "",
+  query: "",
+  minor: 1,
+  headers: [],
+};
+
+/** Numbers connections for $connection, as nginx does. */
+let connections = 0;
 
 export class Connection implements Expirable, BodySource {
   readonly input: InputBuffer;
@@ -61,6 +79,12 @@ export class Connection implements Expirable, BodySource {
   #settings: Settings;
   /** Resumes where the previous read left the head: a trickled head costs linear time. */
   readonly #parser: HeadParser;
+  /** For the log: this connection's number, its requests, and the current request's arrival. */
+  readonly #number = ++connections;
+  #requests = 0;
+  #started = 0;
+  #headBytes = 0;
+  #pipelined = false;
 
   constructor(private readonly conn: Deno.TcpConn, private readonly site: Site) {
     this.#parser = new HeadParser(site.limits);
@@ -122,7 +146,10 @@ export class Connection implements Expirable, BodySource {
   async #readHead(first: boolean): Promise<RequestHead | null> {
     const input = this.input;
     let headDeadline = 0;
+    this.#started = 0;
+    this.#pipelined = !first && input.pending > 0;
     for (;;) {
+      if (this.#started === 0 && input.pending > 0) this.#started = Date.now();
       const parsed = this.#parseHead();
       if (parsed !== null && "status" in parsed) {
         await this.#fail(parsed.status, parsed.message);
@@ -165,6 +192,8 @@ export class Connection implements Expirable, BodySource {
         return { status: 431, message: "Request header section too large" };
       }
       input.consume(r.consumed);
+      this.#headBytes = r.consumed;
+      this.#requests++;
       return r.head;
     }
     if (r.inRequestLine && input.pending > limits.maxRequestLine) {
@@ -228,9 +257,10 @@ export class Connection implements Expirable, BodySource {
       }
       // The timeouts of the location that answered apply from now on.
       this.#settings = ctx.location;
-      sent = await this.#respond(res, head, ctx.location, {
+      sent = await this.#respond(res, head, ctx, {
         another,
         left: body.left(limits.maxDiscardBytes),
+        received: body.received,
       });
     } finally {
       watch.stop();
@@ -257,9 +287,10 @@ export class Connection implements Expirable, BodySource {
   async #respond(
     res: Response,
     head: RequestHead | null,
-    settings: Settings,
-    request: { another: boolean; left: BodyLeft },
+    scope: LogScope,
+    request: { another: boolean; left: BodyLeft; received: number },
   ): Promise<boolean> {
+    const settings = scope.location;
     const minor = head?.minor ?? 1;
     const framing = frameResponse(res, minor, head?.method === "HEAD");
     const keepAlive = keepAliveAfter({
@@ -272,8 +303,8 @@ export class Connection implements Expirable, BodySource {
       closeDelimited: framing.kind === "close",
     });
     const options = { keepAlive, minor, serverTokens: settings.serverTokens };
-    const bytes = await writeResponse((b) => this.writeAll(b), res, framing, options);
-    this.#log(settings, head, res.status, bytes);
+    const written = await writeResponse((b) => this.writeAll(b), res, framing, options);
+    this.#log(scope, res.status, written, request.received);
     return keepAlive;
   }
 
@@ -281,7 +312,16 @@ export class Connection implements Expirable, BodySource {
   async #fail(status: number, message: string, head?: RequestHead): Promise<void> {
     if (this.#closed) return;
     const res = errorResponse(status);
-    await this.#respond(res, head ?? null, this.#settings, { another: false, left: "unread" });
+    const scope: LogScope = {
+      head: head ?? NO_HEAD,
+      path: head?.rawPath ?? "",
+      host: "",
+      local: this.conn.localAddr,
+      remote: this.conn.remoteAddr,
+      server: this.#servers[0]!,
+      location: { ...this.#settings, alias: null },
+    };
+    await this.#respond(res, head ?? null, scope, { another: false, left: "unread", received: 0 });
     // A client's mistake is not the server's problem: `info`, below the default level (nginx).
     this.site.services.log.log("info", `${this.#remote()}: ${status} ${message}`);
     await this.#linger();
@@ -372,17 +412,23 @@ export class Connection implements Expirable, BodySource {
     return this.conn.remoteAddr.hostname;
   }
 
-  #log(settings: Settings, head: RequestHead | null, status: number, bytes: number): void {
-    const target = settings.accessLog;
-    const log = target === null ? undefined : this.site.accessLogs.get(target);
-    if (log === undefined) return;
-    log.log({
-      remote: this.#remote(),
-      requestLine: head === null ? "-" : `${head.method} ${head.target} HTTP/1.${head.minor}`,
+  /** One line in each of the location's access logs, in its format. */
+  #log(scope: LogScope, status: number, written: Written, received: number): void {
+    const logs = scope.location.accessLogs;
+    if (logs.length === 0) return;
+    const sent: Sent = {
       status,
-      bytes,
-      referer: head === null ? "" : getHeader(head, "referer") ?? "",
-      userAgent: head === null ? "" : getHeader(head, "user-agent") ?? "",
-    });
+      bytes: written.total,
+      bodyBytes: written.body,
+      startMs: this.#started || Date.now(),
+      requestLength: this.#headBytes + received,
+      connection: this.#number,
+      connectionRequests: this.#requests,
+      pipelined: this.#pipelined,
+    };
+    const withSent = { ...scope, sent };
+    for (const { path, format } of logs) {
+      this.site.accessLogs.get(path)?.write(formatLine(format, withSent));
+    }
   }
 }

@@ -25,8 +25,9 @@ async function openAccessLogs(config: Config): Promise<Map<string, AccessLog>> {
   try {
     for (const server of config.servers) {
       for (const settings of [server, ...eachLocation(server)]) {
-        const target = settings.accessLog;
-        if (target !== null && !logs.has(target)) logs.set(target, await AccessLog.open(target));
+        for (const { path } of settings.accessLogs) {
+          if (!logs.has(path)) logs.set(path, await AccessLog.open(path));
+        }
       }
     }
   } catch (e) {

@@ -46,6 +46,11 @@ export class RequestBody implements BodyReader {
     this.#continueOwed = expectContinue && !this.#done;
   }
 
+  /** Bytes of the body read so far (decoded). */
+  get received(): number {
+    return this.#received;
+  }
+
   /** The whole body has been read. */
   get done(): boolean {
     return this.#done && this.#pending.length === 0;

@@ -56,33 +56,47 @@ function isFramingField(name: string): boolean {
   return lower === "content-length" || lower === "transfer-encoding";
 }
 
+/** What was sent of a response, for the access log. */
+export interface Written {
+  /** Every byte written: the head, the body, and the body's chunk framing. */
+  total: number;
+  /** The body's bytes (without chunk framing). */
+  body: number;
+}
+
 /**
- * Sends a response framed as decided; `keepAlive` only chooses the `Connection` field. Returns the
- * body bytes sent (for the access log). Closes file and stream bodies whatever happens.
+ * Sends a response framed as decided; `keepAlive` only chooses the `Connection` field. Returns
+ * what was sent. Closes file and stream bodies whatever happens.
  */
 export async function writeResponse(
-  write: WriteAll,
+  output: WriteAll,
   res: Response,
   framing: ResponseFraming,
   options: WriteOptions,
-): Promise<number> {
+): Promise<Written> {
   const body = res.body;
+  let total = 0;
+  const write: WriteAll = (bytes) => {
+    total += bytes.length;
+    return output(bytes);
+  };
   try {
     const head = serializeHead(res, framing, options);
+    const sent = (bytes: number): Written => ({ total, body: bytes });
     if (body === null || framing.kind === "none") {
       await write(head);
-      return 0;
+      return sent(0);
     }
     if (body instanceof Uint8Array) {
       const out = new Uint8Array(head.length + body.length);
       out.set(head);
       out.set(body, head.length);
       await write(out);
-      return body.length;
+      return sent(body.length);
     }
-    if (body.kind === "file") return await writeFile(write, head, body);
+    if (body.kind === "file") return sent(await writeFile(write, head, body));
     const declared = framing.kind === "length" ? framing.length : null;
-    return await writeStream(write, head, body, framing.kind === "chunked", declared);
+    return sent(await writeStream(write, head, body, framing.kind === "chunked", declared));
   } finally {
     closeBody(body);
   }

@@ -31,18 +31,18 @@ export function compileTemplate(text: string): Template | { error: string } {
 }
 
 /**
- * The template's text for a request. `encode`, when given, is applied to the values of variables
- * that hold a decoded path (`$uri`), for a value that is a URL.
+ * The template's text for a request. `map`, when given, is applied to each variable's value (a
+ * URL encodes the decoded path of `$uri`, a log escapes what it writes); literals stay as written.
  */
 export function expand(
   template: Template,
   ctx: VariableScope,
-  encode?: (decoded: string) => string,
+  map?: (value: string, variable: Variable) => string,
 ): string {
   let out = "";
   for (const part of template.parts) {
     if (typeof part === "string") out += part;
-    else out += encode !== undefined && part.decoded ? encode(part.get(ctx)) : part.get(ctx);
+    else out += map === undefined ? part.get(ctx) : map(part.get(ctx), part);
   }
   return out;
 }

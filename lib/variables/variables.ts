@@ -22,6 +22,25 @@ export interface VariableScope {
   location: { readonly root: string; readonly alias: string | null };
   /** What a regular expression captured ($0…$9); absent or short: those are empty. */
   captures?: readonly string[];
+  /** What the log phase knows of the answer; absent before it ($status is then "000"). */
+  sent?: Sent;
+}
+
+/** The facts of a request once its answer is sent, for `log_format`. */
+export interface Sent {
+  status: number;
+  /** Bytes of the response, head included, and of its body alone. */
+  bytes: number;
+  bodyBytes: number;
+  /** When the first byte of the request arrived (ms since the epoch). */
+  startMs: number;
+  /** Bytes of the request: its head and the body read. */
+  requestLength: number;
+  /** A number for the connection, and how many requests it has served, this one included. */
+  connection: number;
+  connectionRequests: number;
+  /** Whether the request was pipelined (another was already in the buffer). */
+  pipelined: boolean;
 }
 
 /** Reads one variable of a request. */
@@ -36,6 +55,29 @@ const plain = (get: (ctx: VariableScope) => string): Variable => ({ get });
 /** The Host without port, else the server's first name, else the local address (nginx's $host). */
 function host(ctx: VariableScope): string {
   return ctx.host !== "" ? ctx.host : (ctx.server.serverNames[0] ?? ctx.local.hostname);
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** nginx's $time_local (in UTC): `10/Oct/2000:13:55:36 +0000`. */
+export function timeLocal(date: Date): string {
+  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** The user of an `Authorization: Basic` header ($remote_user), or "". */
+function remoteUser(ctx: VariableScope): string {
+  const header = getHeader(ctx.head, "authorization");
+  const m = header === undefined ? null : /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})/i.exec(header);
+  if (m === null) return "";
+  try {
+    const text = new TextDecoder().decode(Uint8Array.from(atob(m[1]!), (c) => c.charCodeAt(0)));
+    const colon = text.indexOf(":");
+    return colon < 0 ? "" : text.slice(0, colon);
+  } catch {
+    return "";
+  }
 }
 
 const TABLE: ReadonlyMap<string, Variable> = new Map([
@@ -60,6 +102,33 @@ const TABLE: ReadonlyMap<string, Variable> = new Map([
   ["document_root", plain((ctx) => ctx.location.alias ?? ctx.location.root)],
   ["content_type", plain((ctx) => getHeader(ctx.head, "content-type") ?? "")],
   ["content_length", plain((ctx) => getHeader(ctx.head, "content-length") ?? "")],
+  [
+    "request",
+    plain((ctx) =>
+      ctx.head.method === "" ? "" : `${ctx.head.method} ${ctx.head.target} HTTP/1.${ctx.head.minor}`
+    ),
+  ],
+  ["remote_user", plain(remoteUser)],
+  // The log phase's, as nginx has them.
+  [
+    "status",
+    plain((ctx) => ctx.sent === undefined ? "000" : String(ctx.sent.status).padStart(3, "0")),
+  ],
+  ["body_bytes_sent", plain((ctx) => String(ctx.sent?.bodyBytes ?? 0))],
+  ["bytes_sent", plain((ctx) => String(ctx.sent?.bytes ?? 0))],
+  ["request_length", plain((ctx) => String(ctx.sent?.requestLength ?? 0))],
+  [
+    "request_time",
+    plain((ctx) =>
+      ctx.sent === undefined ? "0.000" : ((Date.now() - ctx.sent.startMs) / 1000).toFixed(3)
+    ),
+  ],
+  ["connection", plain((ctx) => String(ctx.sent?.connection ?? 0))],
+  ["connection_requests", plain((ctx) => String(ctx.sent?.connectionRequests ?? 0))],
+  ["pipe", plain((ctx) => ctx.sent?.pipelined ? "p" : ".")],
+  ["time_local", plain(() => timeLocal(new Date()))],
+  ["time_iso8601", plain(() => new Date().toISOString().replace(/\.\d{3}Z$/, "+00:00"))],
+  ["msec", plain(() => (Date.now() / 1000).toFixed(3))],
 ]);
 
 /** Families of variables named by a prefix: `$http_user_agent`, `$arg_page`, `$cookie_id`. */

@@ -74,7 +74,7 @@ export function testServer(
     locations,
     regexes: [],
     named: new Map(),
-    accessLog: null,
+    accessLogs: [],
     script: [],
     limits: { ...DEFAULT_LIMITS },
     sessions: { ...DEFAULT_SESSIONS },

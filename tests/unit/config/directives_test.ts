@@ -201,17 +201,39 @@ Deno.test("parseConfig() reads access_log in main and server", () => {
       "server { access_log stdout; }\nserver { access_log /var/log/w.log; }",
     FILE,
   );
-  assert.deepEqual(config.servers.map((s) => s.accessLog), [
-    "/etc/webserv/logs/access.log",
-    null,
-    "stdout",
-    "/var/log/w.log",
+  assert.deepEqual(config.servers.map((s) => s.accessLogs.map((l) => l.path)), [
+    ["/etc/webserv/logs/access.log"],
+    [],
+    ["stdout"],
+    ["/var/log/w.log"],
   ]);
 });
 
 Deno.test("parseConfig() applies a main access_log written after the servers", () => {
   const config = parseConfig("server {}\naccess_log off;", FILE);
-  assert.equal(config.servers[0]?.accessLog, null);
+  assert.deepEqual(config.servers[0]?.accessLogs, []);
+});
+
+Deno.test("parseConfig() reads log_format and access_log with a format, several per level", () => {
+  const config = parseConfig(
+    "log_format main '$remote_addr \"$request\" $status';\n" +
+      "log_format j escape=json '{\"s\":$status}';\n" +
+      "server { access_log a.log main; access_log b.log j buffer=32k flush=5s; access_log c.log; }",
+    FILE,
+  );
+  const logs = config.servers[0]!.accessLogs;
+  assert.deepEqual(logs.map((l) => [l.path, l.format.name, l.format.escape]), [
+    ["/etc/webserv/a.log", "main", "default"],
+    ["/etc/webserv/b.log", "j", "json"],
+    ["/etc/webserv/c.log", "combined", "default"],
+  ]);
+  assert.equal(logs[0]!.format.template.source, '$remote_addr "$request" $status');
+  assert.throws(() => parseConfig("server { access_log a.log nope; }", FILE), {
+    message: `${FILE}:1: unknown log format "nope"`,
+  });
+  assert.throws(() => parseConfig("log_format x '$nope';\nserver {}", FILE), {
+    message: `${FILE}:1: unknown "nope" variable`,
+  });
 });
 
 Deno.test("parseConfig() records where servers and locations are written", () => {

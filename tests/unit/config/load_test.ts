@@ -76,7 +76,7 @@ Deno.test("parseConfig() resolves relative paths against the config's directory"
   const config = await readConfig(join(TESTDATA, "relative_paths.conf"));
   const [s] = config.servers;
   assert.ok(s);
-  assert.equal(s.accessLog, join(TESTDATA, "logs/access.log"));
+  assert.deepEqual(s.accessLogs.map((l) => l.path), [join(TESTDATA, "logs/access.log")]);
   assert.equal(s.root, join(TESTDATA, "site"));
   assert.equal(s.uploadStore, join(REPO, "tests/testdata/uploads"));
   assert.deepEqual([...s.cgi], [

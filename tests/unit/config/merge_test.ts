@@ -43,7 +43,7 @@ Deno.test("mergeSettings() keeps every field the child sets", () => {
     clientBodyTimeout: 2,
     keepaliveTimeout: 3,
     sendTimeout: 4,
-    accessLog: null,
+    accessLogs: [],
     types: new Map([["x", "text/x"]]),
     defaultType: "application/octet-stream",
     charset: "koi8-r",
@@ -80,7 +80,7 @@ Deno.test("parseConfig() fills a bare server with the defaults", () => {
   assert.equal(s.clientBodyTimeout, 60_000);
   assert.equal(s.keepaliveTimeout, 75_000);
   assert.equal(s.sendTimeout, 60_000);
-  assert.equal(s.accessLog, "stdout");
+  assert.deepEqual(s.accessLogs.map((l) => [l.path, l.format.name]), [["stdout", "combined"]]);
   assert.equal(returnOf(s), null);
 });
 

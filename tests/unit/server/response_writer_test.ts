@@ -17,7 +17,9 @@ async function written(res: Response, minor = 1, head = false, keepAlive = true)
     frameResponse(res, minor, head),
     { keepAlive, minor, serverTokens: false },
   );
-  return { writes, bytes, text: writes.join("") };
+  const text = writes.join("");
+  assert.equal(bytes.total, new TextEncoder().encode(text).length);
+  return { writes, bytes: bytes.body, text };
 }
 
 function fields(text: string): string[] {
@@ -41,7 +43,7 @@ Deno.test("writeResponse() joins the head and a small body in one write", async 
     minor: 1,
     serverTokens: true,
   });
-  assert.equal(tokens, 2);
+  assert.equal(tokens.body, 2);
   assert.deepEqual(fields(text), ["Content-Type: text/plain", "Content-Length: 2"]);
   assert.ok(text.endsWith("\r\n\r\nhi"));
 });

@@ -78,6 +78,7 @@ function mergeLocation(parent: Settings, draft: LocationDraft): LocationConfig {
     locations: nested.locations,
     regexes: nested.regexes,
     alias: draft.alias,
+    realRoot: draft.alias ?? settings.root,
     script: draft.script,
     tryFiles: draft.tryFiles,
     pos: draft.pos,
@@ -156,5 +157,18 @@ export function mergeConfig(draft: MainDraft): Config {
     notices: draft.notices,
   };
   checkZones(config);
+  // $realpath_root: each location's root with its links resolved, once, when the file is checked.
+  for (const server of config.servers) {
+    for (const location of eachLocation(server)) {
+      config.checks.push({
+        pos: location.pos,
+        severity: "warning",
+        run: async () => {
+          location.realRoot = await Deno.realPath(location.realRoot).catch(() => location.realRoot);
+          return null;
+        },
+      });
+    }
+  }
   return config;
 }

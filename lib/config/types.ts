@@ -209,6 +209,11 @@ export interface LocationConfig extends Settings, Derived {
   regexes: LocationConfig[];
   /** Absolute directory replacing the matched prefix (nginx `alias`), or null. */
   alias: string | null;
+  /**
+   * The root (or alias) with symbolic links resolved ($realpath_root): resolved by verifyConfig,
+   * the root as written until then or when it does not exist.
+   */
+  realRoot: string;
   /** The location's `rewrite` and `return` directives, in order (not inherited). */
   script: RewriteStep[];
   /** `try_files` (not inherited; the implicit `location /` takes the server's). */

@@ -19,7 +19,14 @@ export interface VariableScope {
   local: Deno.NetAddr;
   remote: Deno.NetAddr;
   server: { readonly serverNames: readonly string[] };
-  location: { readonly root: string; readonly alias: string | null };
+  location: {
+    readonly root: string;
+    readonly alias: string | null;
+    /** The root (or alias) with symbolic links resolved when the configuration was loaded. */
+    readonly realRoot?: string;
+    /** The location's prefix, for the file an alias maps a path to. */
+    readonly path?: string;
+  };
   /** What a regular expression captured ($0…$9); absent or short: those are empty. */
   captures?: readonly string[];
   /** What the log phase knows of the answer; absent before it ($status is then "000"). */
@@ -66,6 +73,15 @@ export function timeLocal(date: Date): string {
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
+/** The file the path maps to under the root or alias ($request_filename), or "". */
+function requestFilename(ctx: VariableScope): string {
+  const { root, alias, path } = ctx.location;
+  if (alias === null) return root.replace(/\/$/, "") + ctx.path;
+  const prefix = path ?? "";
+  const rest = ctx.path.startsWith(prefix) ? ctx.path.slice(prefix.length) : ctx.path;
+  return alias.replace(/\/$/, "") + (rest.startsWith("/") ? rest : "/" + rest);
+}
+
 /** The user of an `Authorization: Basic` header ($remote_user), or "". */
 function remoteUser(ctx: VariableScope): string {
   const header = getHeader(ctx.head, "authorization");
@@ -100,6 +116,11 @@ const TABLE: ReadonlyMap<string, Variable> = new Map([
   ["binary_remote_addr", plain((ctx) => ctx.remote.hostname)],
   ["remote_port", plain((ctx) => String(ctx.remote.port))],
   ["document_root", plain((ctx) => ctx.location.alias ?? ctx.location.root)],
+  [
+    "realpath_root",
+    plain((ctx) => ctx.location.realRoot ?? ctx.location.alias ?? ctx.location.root),
+  ],
+  ["request_filename", plain(requestFilename)],
   ["content_type", plain((ctx) => getHeader(ctx.head, "content-type") ?? "")],
   ["content_length", plain((ctx) => getHeader(ctx.head, "content-length") ?? "")],
   [

@@ -50,6 +50,7 @@ export function testLocation(overrides: Partial<LocationConfig> = {}): LocationC
     locations: [],
     regexes: [],
     alias: null,
+    realRoot: settings.root,
     script: [],
     tryFiles: null,
     pos: testPos(),

@@ -60,7 +60,10 @@ const ERRORS: Array<[text: string, expected: string]> = [
     `${F}:2: invalid number of arguments in "error_page" directive`,
   ],
   ["server { access_log a.log main; }", `${F}:1: unknown log format "main"`],
-  ["server { access_log a.log combined if=$x; }", `${F}:1: "if" parameter is not supported by webserv`],
+  [
+    "server { access_log a.log combined if=$x; }",
+    `${F}:1: "if" parameter is not supported by webserv`,
+  ],
   ["log_format main;\nserver {}", `${F}:1: invalid number of arguments in "log_format" directive`],
   // Values.
   [inServer("listen 99999;"), `${F}:2: invalid port in "99999" of the "listen" directive`],

@@ -51,3 +51,23 @@ Deno.test("compileTemplate() refuses an unknown variable with nginx's words", ()
   assert.deepEqual(compileTemplate("$hostt"), { error: 'unknown "hostt" variable' });
   assert.deepEqual(compileTemplate("${http_}"), { error: 'unknown "http_" variable' });
 });
+
+Deno.test("$request_filename and $realpath_root follow root and alias", () => {
+  const t = compileTemplate("$request_filename|$realpath_root");
+  assert.ok(!("error" in t));
+  const rooted = testContext({
+    head: testHead({ target: "/a/b.txt" }),
+    location: { ...ctx.location, root: "/srv/www", alias: null, realRoot: "/data/www" },
+  });
+  assert.equal(expand(t, rooted), "/srv/www/a/b.txt|/data/www");
+  const aliased = testContext({
+    head: testHead({ target: "/img/x.png" }),
+    location: {
+      ...ctx.location,
+      path: "/img/",
+      alias: "/srv/pictures/",
+      realRoot: "/srv/pictures",
+    },
+  });
+  assert.equal(expand(t, aliased), "/srv/pictures/x.png|/srv/pictures");
+});

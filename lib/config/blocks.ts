@@ -81,7 +81,7 @@ export const serverBlock: BlockDirective["open"] = (scope, _args, env): Scope =>
     pos: { file: env.file, line: env.line },
   };
   scope.main.servers.push(server);
-  return { context: "server", main: scope.main, server, location: null };
+  return { context: "server", main: scope.main, server, location: null, upstream: null };
 };
 
 /** Whether two static locations are the same one: one URI, both exact or both prefixes. */
@@ -131,8 +131,9 @@ export const locationBlock: BlockDirective["open"] = (scope, args, env): Scope =
     alias: null,
     script: [],
     tryFiles: null,
+    proxyPass: null,
     pos: { file: env.file, line: env.line },
   };
   siblings.push(location);
-  return { context: "location", main: scope.main, server: scope.server, location };
+  return { ...scope, context: "location", location };
 };

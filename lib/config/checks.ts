@@ -61,12 +61,15 @@ export async function interpreterFound(interpreter: string): Promise<string | nu
   return `cgi interpreter "${interpreter}" not found in ${CGI_PATH}`;
 }
 
-/** A `listen` host that is a name must resolve, as nginx checks when it reads the file. */
-export async function hostResolves(host: string, text: string): Promise<string | null> {
+/**
+ * A host name in `listen`, `server` of an upstream or `proxy_pass` must resolve, as nginx checks
+ * when it reads the file; `failure` is the message when it does not.
+ */
+export async function hostResolves(host: string, failure: string): Promise<string | null> {
   try {
     await lookup(host);
     return null;
   } catch {
-    return `host not found in "${text}" of the "listen" directive`;
+    return failure;
   }
 }

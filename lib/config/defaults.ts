@@ -75,5 +75,18 @@ export function defaultSettings(configDir: string): Settings {
     serverTokens: true,
     etag: true,
     ifModifiedSince: "exact",
+    proxySetHeaders: [],
+    proxyHideHeaders: [],
+    proxyPassHeaders: [],
+    proxyHttpVersion: "1.0",
+    proxyConnectTimeout: 60_000,
+    proxyReadTimeout: 60_000,
+    proxySendTimeout: 60_000,
+    proxyBuffering: true,
+    proxyRedirect: [{ kind: "default" }],
+    proxyInterceptErrors: false,
+    proxyNextUpstream: ["error", "timeout"],
+    proxyNextUpstreamTries: 0,
+    proxyNextUpstreamTimeout: 0,
   };
 }

@@ -4,20 +4,22 @@
  */
 import type { BlockDraft, LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
 import type { ConfigNode } from "./parser.ts";
+import type { UpstreamSettings } from "./types.ts";
 
 /**
- * Where a directive is written: the top level, `events { }`, `http { }`, a `server { }` or a
- * `location { }`. Without an `http` block the top level stands for it: what nginx allows in `http`
- * may stand there too.
+ * Where a directive is written: the top level, `events { }`, `http { }`, `upstream { }`, a
+ * `server { }` or a `location { }`. Without an `http` block the top level stands for it: what
+ * nginx allows in `http` may stand there too.
  */
-export type Context = "main" | "events" | "http" | "server" | "location";
+export type Context = "main" | "events" | "http" | "upstream" | "server" | "location";
 
-/** The drafts a directive writes into; `server`/`location` are null outside those blocks. */
+/** The drafts a directive writes into; `server`/`location`/`upstream` are null outside those blocks. */
 export interface Scope {
   context: Context;
   main: MainDraft;
   server: ServerDraft | null;
   location: LocationDraft | null;
+  upstream: UpstreamSettings | null;
 }
 
 /** What an apply function knows besides its arguments. */
@@ -81,6 +83,12 @@ export function innermost(scope: Scope): BlockDraft {
 export function serverOf(scope: Scope): ServerDraft {
   if (scope.server === null) throw new Error(`No server block in context "${scope.context}"`);
   return scope.server;
+}
+
+/** The upstream block of a scope (the table only lets upstream directives appear inside one). */
+export function upstreamOf(scope: Scope): UpstreamSettings {
+  if (scope.upstream === null) throw new Error(`No upstream block in context "${scope.context}"`);
+  return scope.upstream;
 }
 
 /** The location draft of a scope (the table only lets location directives appear inside one). */

@@ -7,7 +7,10 @@
 import { ACCEPTED_DIRECTIVES } from "./accepted.ts";
 import { eventsBlock, httpBlock, locationBlock, serverBlock } from "./blocks.ts";
 import type { Context, Directive } from "./directive.ts";
+import * as proxy from "./proxy_setters.ts";
+import { proxyPass } from "./proxy_pass.ts";
 import * as set from "./setters.ts";
+import { upstreamBlock, upstreamServer } from "./upstream.ts";
 import {
   enumSlot,
   flagSlot,
@@ -17,6 +20,7 @@ import {
   SETTINGS,
   sizeSlot,
   timeSlot,
+  UPSTREAM,
 } from "./slots.ts";
 
 // Where a directive may stand. The top level ("main") also stands for `http { }` when the file
@@ -29,6 +33,7 @@ const LOC: readonly Context[] = ["location"];
 const SRV_LOC: readonly Context[] = ["server", "location"];
 const HTTP_SRV: readonly Context[] = ["main", "http", "server"];
 const ANY: readonly Context[] = ["main", "http", "server", "location"];
+const UPS: readonly Context[] = ["upstream"];
 
 const ONE = [1, 1] as const;
 const TWO = [2, 2] as const;
@@ -117,6 +122,27 @@ const TABLE: Directive[] = [
   { name: "limit_conn_log_level", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "limitConnLogLevel", LIMIT_LOG_LEVELS) },
   { name: "limit_conn_dry_run", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "limitConnDryRun") },
 
+  // The reverse proxy.
+  { name: "upstream", contexts: HTTP, arity: ONE, repeatable: true, block: true, open: upstreamBlock },
+  { name: "server", contexts: UPS, arity: ONE_OR_MORE, repeatable: true, apply: upstreamServer },
+  { name: "keepalive", contexts: UPS, arity: ONE, apply: numberSlot(UPSTREAM, "keepalive") },
+  { name: "keepalive_timeout", contexts: UPS, arity: ONE, apply: timeSlot(UPSTREAM, "keepaliveTimeout") },
+  { name: "keepalive_requests", contexts: UPS, arity: ONE, apply: numberSlot(UPSTREAM, "keepaliveRequests") },
+  { name: "proxy_pass", contexts: LOC, arity: ONE, apply: proxyPass },
+  { name: "proxy_set_header", contexts: ANY, arity: TWO, repeatable: true, apply: proxy.proxySetHeader },
+  { name: "proxy_hide_header", contexts: ANY, arity: ONE, repeatable: true, apply: proxy.headerList("proxyHideHeaders") },
+  { name: "proxy_pass_header", contexts: ANY, arity: ONE, repeatable: true, apply: proxy.headerList("proxyPassHeaders") },
+  { name: "proxy_http_version", contexts: ANY, arity: ONE, apply: proxy.proxyHttpVersion },
+  { name: "proxy_connect_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "proxyConnectTimeout", { min: 1 }) },
+  { name: "proxy_read_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "proxyReadTimeout", { min: 1 }) },
+  { name: "proxy_send_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "proxySendTimeout", { min: 1 }) },
+  { name: "proxy_buffering", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "proxyBuffering") },
+  { name: "proxy_redirect", contexts: ANY, arity: [1, 2], repeatable: true, apply: proxy.proxyRedirect },
+  { name: "proxy_intercept_errors", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "proxyInterceptErrors") },
+  { name: "proxy_next_upstream", contexts: ANY, arity: ONE_OR_MORE, apply: proxy.proxyNextUpstream },
+  { name: "proxy_next_upstream_tries", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "proxyNextUpstreamTries", { min: 0 }) },
+  { name: "proxy_next_upstream_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "proxyNextUpstreamTimeout") },
+
   // Sessions.
   { name: "session", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "session") },
   { name: "session_store", contexts: SRV, arity: ONE, apply: set.sessionStore },
@@ -128,5 +154,8 @@ const TABLE: Directive[] = [
   ...ACCEPTED_DIRECTIVES,
 ];
 
-/** Every directive by name. */
-export const DIRECTIVES: ReadonlyMap<string, Directive> = new Map(TABLE.map((d) => [d.name, d]));
+/** Every directive by name; a name may have one meaning per context (`server`). */
+export const DIRECTIVES: ReadonlyMap<string, readonly Directive[]> = Map.groupBy(
+  TABLE,
+  (d) => d.name,
+);

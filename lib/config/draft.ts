@@ -14,6 +14,8 @@ import type {
   Settings,
   SourcePos,
   TryFiles,
+  UpstreamServer,
+  UpstreamSettings,
   ZoneSettings,
 } from "./types.ts";
 
@@ -31,6 +33,21 @@ export interface LocationDraft extends BlockDraft {
   alias: string | null;
   script: RewriteStep[];
   tryFiles: TryFiles | null;
+  /** `proxy_pass` as read, resolved against the upstream blocks when the file is merged. */
+  proxyPass: ProxyPassDraft | null;
+  pos: SourcePos;
+}
+
+/** `proxy_pass URL` once read: where it points, before upstream names are known. */
+export interface ProxyPassDraft {
+  url: string;
+  address: UpstreamServer["address"];
+  /** What follows `http://` up to the URI: `host[:port]`, an upstream's name, `unix:/path`. */
+  hostPart: string;
+  hasPort: boolean;
+  /** The address as logs show it (`127.0.0.1:8080`). */
+  serverText: string;
+  uri: string | null;
   pos: SourcePos;
 }
 
@@ -52,6 +69,7 @@ export interface MainDraft extends BlockDraft {
   errorLog?: ErrorLogSettings;
   requestZones: Map<string, ZoneSettings>;
   connectionZones: Map<string, ZoneSettings>;
+  upstreams: Map<string, UpstreamSettings>;
   /** `log_format`s by name (`combined` predefined). */
   logFormats: Map<string, LogFormat>;
   servers: ServerDraft[];

@@ -23,6 +23,7 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
     limits: {},
     requestZones: new Map(),
     connectionZones: new Map(),
+    upstreams: new Map(),
     logFormats: new Map([["combined", COMBINED]]),
     servers: [],
     checks: [],
@@ -37,7 +38,10 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
       const { name, args, line } = node;
       const at = { file: node.file, line };
       const fail = (message: string) => new ConfigError(at.file, line, message);
-      const directive = DIRECTIVES.get(name);
+      // One name may mean different directives in different blocks (`server` in `http` and in
+      // `upstream`): the one allowed here, else the first, to say where it is allowed.
+      const meanings = DIRECTIVES.get(name);
+      const directive = meanings?.find((d) => d.contexts.includes(scope.context)) ?? meanings?.[0];
 
       if (directive === undefined) {
         if (name === "include") throw fail('"include" is read by loadConfig(), not parseConfig()');
@@ -81,7 +85,7 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
     }
   };
 
-  walk(tree.nodes, { context: "main", main, server: null, location: null });
+  walk(tree.nodes, { context: "main", main, server: null, location: null, upstream: null });
   if (main.servers.length === 0) throw new ConfigError(file, tree.endLine, 'no "server" block');
   return main;
 }

@@ -15,6 +15,33 @@ function isHost(host: string): boolean {
   return !/^[\d.]+$/.test(host) && HOST_NAME.test(host);
 }
 
+/** `host[:port]` or `[v6][:port]`, hosts lower-cased and without brackets; port null when absent. */
+export function splitHostPort(text: string): { host: string; port: number | null } | {
+  error: "invalid host" | "no host" | "invalid port";
+} {
+  let host: string;
+  let port: string | null;
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close === -1) return { error: "invalid host" };
+    host = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest !== "" && !rest.startsWith(":")) return { error: "invalid host" };
+    port = rest === "" ? null : rest.slice(1);
+    if (!IPV6.test(host)) return { error: "invalid host" };
+  } else {
+    const colon = text.lastIndexOf(":");
+    host = colon === -1 ? text : text.slice(0, colon);
+    port = colon === -1 ? null : text.slice(colon + 1);
+    if (host === "") return { error: "no host" };
+    if (host === "*") host = "0.0.0.0";
+    if (!isHost(host)) return { error: "invalid host" };
+  }
+  if (port === null) return { host: host.toLowerCase(), port: null };
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return { error: "invalid port" };
+  return { host: host.toLowerCase(), port: Number(port) };
+}
+
 /**
  * Parses a `listen` argument. A bare port means every IPv4 address (`0.0.0.0`), as does the host
  * `*`; a host without a port means port 80. IPv6 hosts are written in brackets and returned
@@ -22,37 +49,18 @@ function isHost(host: string): boolean {
  * nginx's wording: `invalid port in "99999" of the "listen" directive`.
  */
 export function parseListen(text: string): ListenAddress | { error: string } {
-  const fail = (what: string) => ({ error: `${what} in "${text}" of the "listen" directive` });
-
-  let host: string;
-  let port: string | null;
-  if (text.startsWith("[")) {
-    // [v6] or [v6]:port
-    const close = text.indexOf("]");
-    if (close === -1) return fail("invalid host");
-    host = text.slice(1, close);
-    const rest = text.slice(close + 1);
-    if (rest !== "" && !rest.startsWith(":")) return fail("invalid host");
-    port = rest === "" ? null : rest.slice(1);
-    if (!IPV6.test(host)) return fail("invalid host");
-    host = host.toLowerCase();
-  } else if (/^\d+$/.test(text)) {
-    // A bare port.
-    host = "0.0.0.0";
-    port = text;
-  } else {
-    const colon = text.lastIndexOf(":");
-    host = colon === -1 ? text : text.slice(0, colon);
-    port = colon === -1 ? null : text.slice(colon + 1);
-    if (host === "") return fail("no host");
-    if (host === "*") host = "0.0.0.0";
-    if (!isHost(host)) return fail("invalid host");
-    host = host.toLowerCase();
+  // A bare port.
+  if (/^\d+$/.test(text)) {
+    if (text.length > 5 || Number(text) > 65535) return fail(text, "invalid port");
+    return { host: "0.0.0.0", port: Number(text) };
   }
+  const split = splitHostPort(text);
+  if ("error" in split) return fail(text, split.error);
+  return { host: split.host, port: split.port ?? DEFAULT_PORT };
+}
 
-  if (port === null) return { host, port: DEFAULT_PORT };
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return fail("invalid port");
-  return { host, port: Number(port) };
+function fail(text: string, what: string): { error: string } {
+  return { error: `${what} in "${text}" of the "listen" directive` };
 }
 
 /** Formats an address the way `listen` takes it: `0.0.0.0:8080`, `[::1]:8080`. */

@@ -7,11 +7,21 @@ import {
   DEFAULT_SESSIONS,
   defaultSettings,
 } from "./defaults.ts";
-import type { LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
+import type { LocationDraft, MainDraft, ProxyPassDraft, ServerDraft } from "./draft.ts";
 import { MimeTypes } from "../http/mime.ts";
 import { ConfigError } from "./config_error.ts";
 import { eachLocation } from "./each_location.ts";
-import type { Config, Derived, Limits, LocationConfig, ServerConfig, Settings } from "./types.ts";
+import { resolveProxyPass } from "./proxy_pass.ts";
+import type {
+  Config,
+  Derived,
+  Limits,
+  LocationConfig,
+  ProxyPass,
+  ServerConfig,
+  Settings,
+  UpstreamSettings,
+} from "./types.ts";
 
 /**
  * The inheritance rule, used at every level: each field the child did not set comes from the
@@ -35,6 +45,13 @@ export function mergeSettings(parent: Settings, child: Partial<Settings>): Setti
     limitConn: [...merged.limitConn],
     addHeaders: [...merged.addHeaders],
     accessLogs: [...merged.accessLogs],
+    proxySetHeaders: [...merged.proxySetHeaders],
+    proxyHideHeaders: [...merged.proxyHideHeaders],
+    proxyPassHeaders: [...merged.proxyPassHeaders],
+    proxyNextUpstream: [...merged.proxyNextUpstream],
+    proxyRedirect: Array.isArray(merged.proxyRedirect)
+      ? [...merged.proxyRedirect]
+      : merged.proxyRedirect,
   };
 }
 
@@ -52,12 +69,16 @@ function compareLocations(a: LocationConfig, b: LocationConfig): number {
 
 const isRegex = (l: { modifier: string }) => l.modifier === "~" || l.modifier === "~*";
 
+/** Turns a location's proxy_pass into the upstream it sends to. */
+type ResolveProxyPass = (draft: ProxyPassDraft) => ProxyPass;
+
 /** Merges a level's locations: the static ones sorted for matching, the regexes in file order. */
 function mergeLocations(
   parent: Settings,
   drafts: LocationDraft[],
+  resolve: ResolveProxyPass,
 ): { locations: LocationConfig[]; regexes: LocationConfig[]; named: LocationConfig[] } {
-  const merged = drafts.map((d) => mergeLocation(parent, d));
+  const merged = drafts.map((d) => mergeLocation(parent, d, resolve));
   return {
     locations: merged.filter((l) => !isRegex(l) && l.modifier !== "@").sort(compareLocations),
     regexes: merged.filter(isRegex),
@@ -66,9 +87,13 @@ function mergeLocations(
 }
 
 /** A location inherits from the level it is written in: its server, or the location around it. */
-function mergeLocation(parent: Settings, draft: LocationDraft): LocationConfig {
+function mergeLocation(
+  parent: Settings,
+  draft: LocationDraft,
+  resolve: ResolveProxyPass,
+): LocationConfig {
   const settings = mergeSettings(parent, draft.settings);
-  const nested = mergeLocations(settings, draft.locations);
+  const nested = mergeLocations(settings, draft.locations, resolve);
   return {
     ...settings,
     ...derive(settings),
@@ -81,11 +106,17 @@ function mergeLocation(parent: Settings, draft: LocationDraft): LocationConfig {
     realRoot: draft.alias ?? settings.root,
     script: draft.script,
     tryFiles: draft.tryFiles,
+    proxyPass: draft.proxyPass === null ? null : resolve(draft.proxyPass),
     pos: draft.pos,
   };
 }
 
-function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): ServerConfig {
+function mergeServer(
+  main: Settings,
+  limits: Limits,
+  draft: ServerDraft,
+  resolve: ResolveProxyPass,
+): ServerConfig {
   const settings = mergeSettings(main, draft.settings);
   const drafts = [...draft.locations];
   // Every request must match some location: add `location /` when the server has none.
@@ -100,13 +131,14 @@ function mergeServer(main: Settings, limits: Limits, draft: ServerDraft): Server
       script: [],
       // The implicit location stands for the server itself: the server's try_files applies.
       tryFiles: draft.tryFiles,
+      proxyPass: null,
       pos: draft.pos,
     });
   }
   const listen = draft.listen.length > 0
     ? draft.listen.map((a) => ({ ...a }))
     : [{ ...DEFAULT_LISTEN, defaultServer: false }];
-  const merged = mergeLocations(settings, drafts);
+  const merged = mergeLocations(settings, drafts, resolve);
   return {
     ...settings,
     ...derive(settings),
@@ -146,11 +178,21 @@ function checkZones(config: Config): void {
 export function mergeConfig(draft: MainDraft): Config {
   const main = mergeSettings(defaultSettings(dirname(draft.file)), draft.settings);
   const limits = { ...DEFAULT_LIMITS, ...draft.limits };
+  for (const upstream of draft.upstreams.values()) {
+    if (upstream.servers.length === 0) {
+      const { file, line } = upstream.pos;
+      throw new ConfigError(file, line, "no servers are inside upstream");
+    }
+  }
+  const implicit = new Map<string, UpstreamSettings>();
+  const resolve: ResolveProxyPass = (proxyPass) =>
+    resolveProxyPass(proxyPass, draft.upstreams, implicit, draft.checks);
   const config: Config = {
     file: draft.file,
-    servers: draft.servers.map((server) => mergeServer(main, limits, server)),
+    servers: draft.servers.map((server) => mergeServer(main, limits, server, resolve)),
     limits,
     errorLog: draft.errorLog ?? { ...DEFAULT_ERROR_LOG },
+    upstreams: draft.upstreams,
     requestZones: draft.requestZones,
     connectionZones: draft.connectionZones,
     checks: draft.checks,

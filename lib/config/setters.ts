@@ -53,7 +53,10 @@ export const listen: Apply = (scope, [address = "", ...params], env) => {
     );
     if (taken) throw env.error(`a duplicate default server for ${text}`);
   }
-  if (!isAddressLiteral(parsed.host)) env.defer(() => hostResolves(parsed.host, address));
+  if (!isAddressLiteral(parsed.host)) {
+    const failure = `host not found in "${address}" of the "listen" directive`;
+    env.defer(() => hostResolves(parsed.host, failure));
+  }
   server.listen.push({ ...parsed, defaultServer: options.defaultServer });
 };
 
@@ -398,7 +401,8 @@ export const limitConnZone: Apply = (scope, [key = "", ...rest], env) => {
   scope.main.connectionZones.set(name, { name, key: template(key, env), capacity });
 };
 
-function template(text: string, env: Parameters<Apply>[2]): Template {
+/** Compiles a directive's argument that may hold variables. */
+export function template(text: string, env: Parameters<Apply>[2]): Template {
   const compiled = compileTemplate(text);
   if ("error" in compiled) throw env.error(compiled.error);
   return compiled;

@@ -4,8 +4,8 @@
  * message is built from the directive's name, in nginx's wording.
  */
 import { resolve } from "node:path";
-import { type Apply, innermost, type Scope, serverOf } from "./directive.ts";
-import type { Limits, SessionSettings, Settings } from "./types.ts";
+import { type Apply, innermost, type Scope, serverOf, upstreamOf } from "./directive.ts";
+import type { Limits, SessionSettings, Settings, UpstreamSettings } from "./types.ts";
 import { formatSize, formatTime, parseSize, parseTime } from "./units.ts";
 
 /** Which object of the scope a slot writes into. */
@@ -15,6 +15,8 @@ export type Target<T> = (scope: Scope) => Partial<T>;
 export const SETTINGS: Target<Settings> = (scope) => innermost(scope).settings;
 /** The server's session settings. */
 export const SESSIONS: Target<SessionSettings> = (scope) => serverOf(scope).sessions;
+/** The `upstream` block's own settings. */
+export const UPSTREAM: Target<UpstreamSettings> = (scope) => upstreamOf(scope);
 /** The configuration's limits (main context). */
 export const LIMITS: Target<Limits> = (scope) => scope.main.limits;
 

@@ -134,6 +134,90 @@ export interface Settings {
   etag: boolean;
   /** `if_modified_since`: how If-Modified-Since is compared with Last-Modified. */
   ifModifiedSince: "off" | "exact" | "before";
+  /** `proxy_set_header` lines (an empty value: the field is not sent). */
+  proxySetHeaders: [name: string, value: Template][];
+  /** `proxy_hide_header`: upstream fields not passed on, besides nginx's defaults. */
+  proxyHideHeaders: string[];
+  /** `proxy_pass_header`: default-hidden upstream fields passed on after all. */
+  proxyPassHeaders: string[];
+  /** `proxy_http_version` (1.0, nginx's default, unless the upstream keeps connections alive). */
+  proxyHttpVersion: "1.0" | "1.1";
+  proxyConnectTimeout: number;
+  proxyReadTimeout: number;
+  proxySendTimeout: number;
+  /** `proxy_buffering`: accepted; answers always stream with back-pressure. */
+  proxyBuffering: boolean;
+  /** `proxy_redirect`: how upstream `Location` and `Refresh` fields are rewritten. */
+  proxyRedirect: "off" | ProxyRedirectRule[];
+  /** `proxy_intercept_errors`: upstream answers >= 300 get the location's error_page. */
+  proxyInterceptErrors: boolean;
+  /** `proxy_next_upstream`: what makes a request try the next server. */
+  proxyNextUpstream: NextUpstream[];
+  /** `proxy_next_upstream_tries` (0: all servers) and `proxy_next_upstream_timeout` (0: none). */
+  proxyNextUpstreamTries: number;
+  proxyNextUpstreamTimeout: number;
+}
+
+/**
+ * One `proxy_redirect` line: `default` (the location's proxy_pass URL becomes its own path), or a
+ * prefix and what replaces it.
+ */
+export type ProxyRedirectRule =
+  | { kind: "default" }
+  | { kind: "prefix"; from: Template; to: Template };
+
+/** The cases `proxy_next_upstream` names. */
+export type NextUpstream =
+  | "error"
+  | "timeout"
+  | "invalid_header"
+  | "http_500"
+  | "http_502"
+  | "http_503"
+  | "http_504"
+  | "http_403"
+  | "http_404"
+  | "http_429"
+  | "non_idempotent";
+
+/** One `server` of an `upstream` block (or the one server a proxy_pass names). */
+export interface UpstreamServer {
+  /** A TCP address, or a Unix socket's path. */
+  address: { host: string; port: number } | { path: string };
+  /** As logs show it: `127.0.0.1:8080`, `unix:/run/app.sock`. */
+  text: string;
+  weight: number;
+  maxFails: number;
+  /** Milliseconds: the window max_fails counts in, and how long the server is then skipped. */
+  failTimeout: number;
+  backup: boolean;
+  down: boolean;
+}
+
+/** `upstream name { … }` */
+export interface UpstreamSettings {
+  name: string;
+  servers: UpstreamServer[];
+  /** Idle connections kept per worker (`keepalive N`; 0: none, nginx's default without it). */
+  keepalive: number;
+  keepaliveTimeout: number;
+  keepaliveRequests: number;
+  /** Where the block is (or the proxy_pass that made it). */
+  pos: SourcePos;
+}
+
+/** `proxy_pass http://host[:port][/uri];` or `http://upstream[/uri]` or `http://unix:/path:[/uri]` */
+export interface ProxyPass {
+  /** As written. */
+  url: string;
+  /** The upstream block it names, or the one it makes for a single server. */
+  upstream: UpstreamSettings;
+  /** The URI part (replacing the location's prefix), or null: the request's URI as it is. */
+  uri: string | null;
+  /** `$proxy_host`: the upstream's name, or the host with its port when not 80. */
+  host: string;
+  /** `$proxy_port`. */
+  port: number;
 }
 
 /** `access_log path [format];` */
@@ -218,6 +302,8 @@ export interface LocationConfig extends Settings, Derived {
   script: RewriteStep[];
   /** `try_files` (not inherited; the implicit `location /` takes the server's). */
   tryFiles: TryFiles | null;
+  /** `proxy_pass` (not inherited: a location's content handler). */
+  proxyPass: ProxyPass | null;
   pos: SourcePos;
 }
 
@@ -287,6 +373,8 @@ export interface Config {
   servers: ServerConfig[];
   limits: Limits;
   errorLog: ErrorLogSettings;
+  /** `upstream` blocks, by name. */
+  upstreams: Map<string, UpstreamSettings>;
   /** `limit_req_zone`s and `limit_conn_zone`s, by name. */
   requestZones: Map<string, ZoneSettings>;
   connectionZones: Map<string, ZoneSettings>;

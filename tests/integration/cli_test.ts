@@ -18,7 +18,9 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 Deno.test("webserv -t accepts the default config and every example", async () => {
   const examples = [join(ROOT, "config", "default.conf")];
   for await (const e of Deno.readDir(join(ROOT, "config", "examples"))) {
-    examples.push(join(ROOT, "config", "examples", e.name));
+    // A directory is a site of several files: its main one is nginx.conf (config/examples/nginx/).
+    if (e.isDirectory) examples.push(join(ROOT, "config", "examples", e.name, "nginx.conf"));
+    else if (e.name.endsWith(".conf")) examples.push(join(ROOT, "config", "examples", e.name));
   }
   for (const file of examples) {
     const res = await run(["-t", file]);

@@ -53,6 +53,7 @@ export function testLocation(overrides: Partial<LocationConfig> = {}): LocationC
     realRoot: settings.root,
     script: [],
     tryFiles: null,
+    proxyPass: null,
     pos: testPos(),
     ...overrides,
   };
@@ -164,6 +165,7 @@ export async function testServices(
     notices: [],
     requestZones: new Map(),
     connectionZones: new Map(),
+    upstreams: new Map(),
   };
   return {
     files: new FileCache(),

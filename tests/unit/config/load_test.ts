@@ -48,6 +48,10 @@ Deno.test("loadConfig() loads every example", async () => {
       assert.ok(server.locations.some((l) => l.path === "/" && l.modifier === ""), name);
     }
   }
+  // config/examples/nginx/: http { }, include mime.types and conf.d/*.conf, one server.
+  const nginx = (await loadConfig(join(dir, "nginx", "nginx.conf"))).config;
+  assert.equal(nginx.servers.length, 1);
+  assert.ok(nginx.servers[0]!.locations.some((l) => l.path === "/" && l.modifier === ""));
 });
 
 Deno.test("loadConfig() reads the examples as documented", async () => {

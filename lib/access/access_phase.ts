@@ -6,6 +6,7 @@
  */
 import type { Response } from "../http/response.ts";
 import { getHeader } from "../http/request.ts";
+import { requestError } from "../log/request_error.ts";
 import type { Handler, RequestContext } from "../phases/context.ts";
 import { checkAccess } from "./cidr.ts";
 
@@ -23,9 +24,9 @@ export const accessControl: Handler = async (ctx) => {
   return authenticated;
 };
 
-/** 403 for an address the rules deny, logged as nginx does (a client's business: info). */
+/** 403 for an address the rules deny, logged as nginx does. */
 function forbidden(ctx: RequestContext): Response {
-  ctx.services.log.log("info", `access forbidden by rule, client: ${ctx.remote.hostname}`);
+  ctx.services.log.log("error", requestError(ctx, "access forbidden by rule"));
   return { status: 403, headers: [], body: null };
 }
 
@@ -54,10 +55,8 @@ async function checkBasic(ctx: RequestContext, realm: string): Promise<Response 
     return { status: 500, headers: [], body: null };
   }
   if (ok) return null;
-  ctx.services.log.log(
-    "info",
-    `user "${credentials.user}": password mismatch, client: ${ctx.remote.hostname}`,
-  );
+  const message = `user "${credentials.user}": password mismatch`;
+  ctx.services.log.log("error", requestError(ctx, message));
   return challenge;
 }
 

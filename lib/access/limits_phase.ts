@@ -4,6 +4,7 @@
  * answered with its status (503 by default) past its limit, or only logged in a dry run.
  */
 import { ConnectionZone, RequestZone } from "../access/rate_limit.ts";
+import { requestError } from "../log/request_error.ts";
 import type { Handler, RequestContext } from "../phases/context.ts";
 import { expand } from "../variables/template.ts";
 
@@ -24,12 +25,9 @@ export const limitConn: Handler = (ctx) => {
   }
   const { limitConnLogLevel, limitConnDryRun, limitConnStatus } = ctx.location;
   const dry = limitConnDryRun ? ", dry run" : "";
-  // nginx's line, once per zone and minute with a count: a flood of refusals is one line.
-  ctx.services.log.report(
-    limitConnLogLevel,
-    `limiting connections${dry} by zone "${outcome.zone}"`,
-    `client: ${ctx.remote.hostname}`,
-  );
+  // nginx's line, for every refusal: fail2ban's filters count them.
+  const message = `limiting connections${dry} by zone "${outcome.zone}"`;
+  ctx.services.log.log(limitConnLogLevel, requestError(ctx, message));
   return limitConnDryRun ? null : { status: limitConnStatus, headers: [], body: null };
 };
 
@@ -49,11 +47,8 @@ export const limitReq: Handler = async (ctx) => {
   const dry = limitReqDryRun ? ", dry run" : "";
   const excess = (outcome.excess / 1000).toFixed(3);
   if (outcome.kind === "reject") {
-    ctx.services.log.report(
-      limitReqLogLevel,
-      `limiting requests${dry} by zone "${outcome.zone}"`,
-      `excess: ${excess}, client: ${ctx.remote.hostname}`,
-    );
+    const message = `limiting requests${dry}, excess: ${excess} by zone "${outcome.zone}"`;
+    ctx.services.log.log(limitReqLogLevel, requestError(ctx, message));
     return limitReqDryRun ? null : { status: limitReqStatus, headers: [], body: null };
   }
   if (outcome.delayMs > 0 && !limitReqDryRun) await delay(outcome.delayMs, ctx);

@@ -8,6 +8,7 @@ import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import { encodePath } from "../http/uri_encode.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
+import { requestError } from "../log/request_error.ts";
 import { renderAutoindex } from "./autoindex.ts";
 import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files/file_cache.ts";
 
@@ -52,8 +53,11 @@ export const staticHandler: ContentHandler = async (ctx) => {
     }
     return serveFile(ctx, indexPath, index, cache);
   }
-  // No index: a listing if allowed, else 403 like nginx.
-  if (!ctx.location.autoindex) return error(403);
+  // No index: a listing if allowed, else 403, logged like nginx.
+  if (!ctx.location.autoindex) {
+    ctx.services.log.log("error", requestError(ctx, `directory index of "${dir}" is forbidden`));
+    return error(403);
+  }
   let body: Uint8Array;
   try {
     body = await renderAutoindex(ctx.path, dir);

@@ -38,6 +38,8 @@ export interface RequestContext {
   captures: string[];
   remote: Deno.NetAddr;
   local: Deno.NetAddr;
+  /** The connection's number ($connection, and `*N` in error-log lines). */
+  connection: number;
   /** The Host header without port, lower-cased ("" when absent). */
   host: string;
   services: Services;

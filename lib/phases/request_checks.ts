@@ -1,6 +1,7 @@
 /**
- * Checks of the request itself, before and after the location is known: the method must be one
- * the server knows (post-read), a declared body must fit the location's limit (find-config, as in
+ * Checks of the request itself once the location is known: the method must be one the server
+ * knows (find-config; any method may be proxied), "/dir" of a proxied "/dir/" is redirected, a
+ * declared body must fit the location's limit (find-config, as in
  * nginx, so that a server's `return` still answers), and the location must allow the method
  * (access).
  */
@@ -9,9 +10,22 @@ import type { Handler } from "./context.ts";
 /** Methods the server knows; any other gets 501 (RFC 9110 §15.6.2). */
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
 
-/** An unknown method: 501. */
+/** An unknown method: 501, but where the request is proxied (the application may know it). */
 export const knownMethod: Handler = (ctx) =>
-  KNOWN_METHODS.has(ctx.head.method) ? null : { status: 501, headers: [], body: null };
+  KNOWN_METHODS.has(ctx.head.method) || ctx.location.proxyPass !== null
+    ? null
+    : { status: 501, headers: [], body: null };
+
+/**
+ * "/dir" routed to a proxying `location /dir/` (nginx's auto_redirect): 301 to the location, with
+ * the query.
+ */
+export const slashRedirect: Handler = (ctx) => {
+  const { location } = ctx;
+  if (location.proxyPass === null || ctx.path + "/" !== location.path) return null;
+  const query = ctx.head.query === "" ? "" : `?${ctx.head.query}`;
+  return { status: 301, headers: [["Location", location.path + query]], body: null };
+};
 
 /** A declared body over `client_max_body_size` is refused before it is read: 413. */
 export const bodySizeLimit: Handler = (ctx) => {

@@ -12,8 +12,8 @@ const encoder = new TextEncoder();
 /**
  * Answers a `return`: a redirect code sends `Location` (variables expanded, `$uri` encoded,
  * path-only URLs kept path-only) with nginx's small HTML page; another code with text sends the
- * text as the location's `default_type`; a code >= 400 without text has no body (the engine adds the error page);
- * 204 and 304 never have a body.
+ * text typed by the URI's extension (else `default_type`); a code >= 400 without text has no
+ * body (the engine adds the error page); 204 and 304 never have a body.
  */
 export function returnResponse(ret: ReturnDirective, ctx: RequestContext): Response {
   const { code, text } = ret;
@@ -37,9 +37,9 @@ export function returnResponse(ret: ReturnDirective, ctx: RequestContext): Respo
   if (text === undefined && code >= 400) return { status: code, headers: [], body: null };
   // A success code without text: an empty body.
   if (text === undefined) return { status: code, headers: [], body: new Uint8Array(0) };
-  // The text's type is the location's default_type, as in nginx.
+  // The text's type is the URI's, by its extension, else default_type, as in nginx.
   const body = encoder.encode(expand(text, ctx));
-  return { status: code, headers: [["Content-Type", ctx.location.mime.defaultType]], body };
+  return { status: code, headers: [["Content-Type", ctx.location.mime.typeOf(ctx.path)]], body };
 }
 
 /** Percent-encodes controls, spaces and non-ASCII so that no value can break the header line. */

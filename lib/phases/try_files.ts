@@ -13,10 +13,15 @@ export const tryFiles: Handler = async (ctx) => {
   const rule = ctx.location.tryFiles;
   if (rule === null) return null;
   for (const template of rule.files) {
-    const uri = expand(template, ctx);
+    let uri = expand(template, ctx);
+    // "name/" as written tests a directory and, as in nginx, goes on without that slash: "/dir"
+    // then gets the static handler's redirect to "/dir/", and "/dir/" ("$uri/" is "/dir//") its
+    // index.
+    const directory = template.source.endsWith("/");
+    if (directory) uri = uri.slice(0, -1);
     const path = normalizePath(uri.startsWith("/") ? uri : "/" + uri);
     if (path === null) continue;
-    if (await exists(ctx, path, uri.endsWith("/"))) {
+    if (await exists(ctx, path, directory)) {
       return { kind: "uri", path, query: ctx.head.query, then: "stay" };
     }
   }

@@ -33,7 +33,8 @@ const NONE: string[] = [];
  *    the first that matches is chosen (and its nested locations searched);
  * 4. else the longest prefix.
  * A server always holds a `location /` (the merge step adds one), so every path has a location.
- * "/dir" without its slash also reaches `location /dir/`, whose handler redirects it to "/dir/".
+ * "/dir" without its slash also reaches a `location /dir/` that proxies (nginx's auto_redirect),
+ * which redirects it to "/dir/" (slashRedirect, in find-config).
  */
 export function matchLocation(server: ServerConfig, path: string): LocationMatch {
   const found = search(server, path);
@@ -84,8 +85,8 @@ function longestPrefix(locations: readonly LocationConfig[], path: string): Loca
       if (location.path === path) return location;
     } else if (path.startsWith(location.path)) {
       return fallback ?? location;
-    } else if (fallback === null && path + "/" === location.path) {
-      // "/dir" without its slash goes to "location /dir/", whose handler redirects it to "/dir/";
+    } else if (fallback === null && path + "/" === location.path && location.proxyPass !== null) {
+      // "/dir" without its slash goes to a proxying "location /dir/", to be redirected to "/dir/";
       // the list is longest first, so any prefix that also matches comes later.
       fallback = location;
     }

@@ -245,6 +245,7 @@ export class Connection implements Expirable, BodySource {
         body,
         remote: this.conn.remoteAddr,
         local: this.conn.localAddr,
+        connection: this.#number,
         services: this.site.services,
         state,
         clientGone: () => watch.signal,

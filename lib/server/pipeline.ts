@@ -14,18 +14,23 @@ import { deleteHandler } from "../handlers/delete.ts";
 import { staticHandler } from "../handlers/static.ts";
 import { uploadHandler } from "../handlers/upload.ts";
 import type { Pipeline } from "../phases/context.ts";
-import { bodySizeLimit, knownMethod, methodAllowed } from "../phases/request_checks.ts";
+import {
+  bodySizeLimit,
+  knownMethod,
+  methodAllowed,
+  slashRedirect,
+} from "../phases/request_checks.ts";
 import { locationRewrite, serverRewrite } from "../phases/rewrite.ts";
 import { tryFiles } from "../phases/try_files.ts";
 
 export const PIPELINE: Pipeline = {
   phases: [
-    // The request as read: a method the server knows.
-    { name: "post-read", handlers: [knownMethod] },
+    // The request as read.
+    { name: "post-read", handlers: [] },
     // The server block's rewrite and return, before any location applies.
     { name: "server-rewrite", handlers: [serverRewrite] },
-    // The location is chosen (by the router); its limits apply.
-    { name: "find-config", handlers: [bodySizeLimit] },
+    // The location is chosen (by the router): a method it knows, its slash, its limits.
+    { name: "find-config", handlers: [knownMethod, slashRedirect, bodySizeLimit] },
     // The location's rewrite and return.
     { name: "rewrite", handlers: [locationRewrite] },
     // Limits per client before anything else is checked.

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
 import { RawClient } from "./_client.ts";
-import { withTestServer } from "./_server.ts";
+import { withErrorLog, withTestServer } from "./_server.ts";
 
 const TESTDATA = join(import.meta.dirname!, "..", "testdata", "cgi");
 // Made with `htpasswd -nbm alice 's3cret:pass'` and `htpasswd -nbB bob b0b`.
@@ -118,6 +118,23 @@ Deno.test("limit_req: past the rate and its burst, limit_req_status; other clien
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
     assert.equal((await get(port, "/api/a.txt", "127.0.0.2")).status, 200);
   });
+});
+
+Deno.test("refusals are logged as nginx words them, each one (fail2ban's filters read them)", async () => {
+  const lines = await withErrorLog(CONFIG, FILES, async ({ port }) => {
+    for (let i = 0; i < 5; i++) await get(port, "/api/a.txt");
+    await get(port, "/private/a.txt", "127.0.0.1", "alice:wrong");
+    await get(port, "/local/a.txt", "127.0.0.2");
+  });
+  // fail2ban's nginx-limit-req failregex, with its prefix line.
+  const limitReq =
+    /^\S+ \S+ \[error\] \d+#\d+: \*\d+ limiting requests, excess: [\d.]+ by zone "one", client: 127\.0\.0\.1, server: , request: "GET \/api\/a\.txt HTTP\/1\.1", host: "x"$/;
+  assert.equal(lines.filter((line) => limitReq.test(line)).length, 2, lines.join("\n"));
+  // fail2ban's nginx-http-auth failregex.
+  const auth =
+    /\[error\] \d+#\d+: \*\d+ user "alice": password mismatch, client: 127\.0\.0\.1, server: \S*, request: "GET \/private\/a\.txt HTTP\/1\.1", host: "x"$/;
+  assert.equal(lines.filter((line) => auth.test(line)).length, 1, lines.join("\n"));
+  assert.ok(lines.some((l) => /\*\d+ access forbidden by rule, client: 127\.0\.0\.2,/.test(l)));
 });
 
 Deno.test("limit_conn: one request in progress per address, the next one 503", async () => {

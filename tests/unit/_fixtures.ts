@@ -202,6 +202,7 @@ export function testContext(overrides: Partial<RequestContext> = {}): RequestCon
     location,
     remote: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
     local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
+    connection: 1,
     host: "localhost",
     captures: [],
     services: TEST_SERVICES,

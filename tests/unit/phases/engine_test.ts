@@ -155,9 +155,10 @@ Deno.test("try_files serves the first that exists, else its fallback", async () 
   location /named/ { try_files /nothing @app; }
   location @app { return 200 "app for $uri"; }`);
   assert.equal((await answer(server, "GET", "/a.txt")).text, "a\n");
-  // "$uri/" names the directory: its index is served under the new URI, without a redirect.
-  const dir = await answer(server, "GET", "/docs");
-  assert.deepEqual([dir.res.status, dir.text, dir.path], [200, "docs\n", "/docs/"]);
+  // "$uri/" names the directory and goes on without the slash, as in nginx: a redirect to "/docs/".
+  const dir = await answer(server, "GET", "/docs?x=1");
+  assert.equal(dir.res.status, 301);
+  assert.equal(dir.res.headers.find(([name]) => name === "Location")?.[1], "/docs/?x=1");
   assert.equal((await answer(server, "GET", "/docs/")).text, "docs\n");
   // The single-page app: any other path gets the app.
   const spa = await answer(server, "GET", "/some/route?x=1");
@@ -196,4 +197,18 @@ Deno.test("the final response passes through the filters; error pages are never 
   assert.equal((await answer(server, "GET", "/a.txt", [["if-none-match", etag]])).res.status, 304);
   assert.equal((await answer(server, "GET", "/a.txt", [["range", "bytes=0-0"]])).res.status, 206);
   assert.equal((await answer(server, "GET", "/nothing", [["range", "bytes=0-0"]])).res.status, 404);
+});
+
+Deno.test("return's text is typed by the URI's extension, else default_type (nginx)", async () => {
+  const server = site(`
+  location /api/ { try_files /nothing @api; }
+  location @api { default_type application/json; return 200 '{"ok":true}'; }`);
+  assert.equal((await answer(server, "GET", "/api/x")).header("content-type"), "application/json");
+  assert.match((await answer(server, "GET", "/api/x.js")).header("content-type")!, /javascript/);
+});
+
+Deno.test("a proxying location /dir/ redirects /dir to /dir/ before anything else", async () => {
+  const server = site(`location /app/ { deny all; proxy_pass http://127.0.0.1:9; }`);
+  const res = (await answer(server, "GET", "/app?a=1")).res;
+  assert.deepEqual([res.status, res.headers], [301, [["Location", "/app/?a=1"]]]);
 });

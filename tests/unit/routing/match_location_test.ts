@@ -28,6 +28,7 @@ const server = parseConfig(
     location ~ \.x$ { return 200 "nest x (nested ~)"; }
   }
   location ~ ^/case/ { return 200 "case (~)"; }
+  location /proxied/ { proxy_pass http://127.0.0.1:9; }
   location @fallback { return 200 "named"; }
 }`,
   "/etc/webserv/t.conf",
@@ -59,7 +60,8 @@ Deno.test("matchLocation() follows nginx's order", () => {
     ["/nest/a.x", "nest x (nested ~)", "^~ stops its own level's expressions, not the nested ones"],
     ["/nest/a.jpg", "nest (^~)", "^~ keeps the server's expressions out"],
     ["/Case/x", "prefix /", "~ is case-sensitive"],
-    ["/documents", "documents", "/dir reaches location /dir/, whose handler redirects"],
+    ["/documents", "prefix /", "/dir is not in location /dir/ (nginx)"],
+    ["/proxied", "(none)", "but it reaches a proxying location /dir/ (which redirects it)"],
     ["/@fallback", "prefix /", "a named location is never matched by a path"],
   ];
   for (const [path, expected, rule] of table) {

@@ -17,6 +17,8 @@ export function isNotModified(
   const ifNoneMatch = getHeader(head, "if-none-match");
   // If-None-Match takes precedence over If-Modified-Since.
   if (ifNoneMatch !== undefined) {
+    // "*" matches any current representation, with an ETag or without (RFC 9110 §13.1.2).
+    if (ifNoneMatch.trim() === "*") return true;
     const etag = responseHeader(res, "etag");
     return etag !== undefined && etagListMatches(ifNoneMatch, etag);
   }

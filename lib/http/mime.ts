@@ -151,7 +151,8 @@ export class MimeTypes {
   private constructor(settings: MimeSettings) {
     this.#table = settings.types ?? TYPES;
     this.#charset = settings.charset;
-    this.#charsetTypes = new Set(settings.charsetTypes);
+    // text/html always, besides the types listed (nginx's charset_types).
+    this.#charsetTypes = new Set([...settings.charsetTypes, "text/html"]);
     const builtInText = settings.types === null && settings.defaultType.startsWith("text/");
     this.#default = this.#label(
       builtInText && !settings.defaultType.includes(";")

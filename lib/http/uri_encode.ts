@@ -41,3 +41,12 @@ export function encodePath(path: string): string {
 export function encodeSegment(name: string): string {
   return encode(name, isUnreserved);
 }
+
+/**
+ * A URL made safe for a `Location` field: controls, spaces and non-ASCII percent-encoded (UTF-8),
+ * the rest as written, so that no value can break the header line.
+ */
+export function safeUrl(url: string): string {
+  // deno-lint-ignore no-control-regex
+  return url.replace(/[\x00-\x20\x7f-\uffff]+/g, (run) => encodeURIComponent(run.toWellFormed()));
+}

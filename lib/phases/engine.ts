@@ -6,7 +6,7 @@
  */
 import type { ErrorPage } from "../config/types.ts";
 import { isDisconnect } from "../http/disconnect.ts";
-import { errorResponse } from "../http/error_pages.ts";
+import { errorPageBody, errorResponse } from "../http/error_pages.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BodyReader } from "../http/request.ts";
 import { closeBody, type Response } from "../http/response.ts";
@@ -32,9 +32,9 @@ export interface Answer {
  * client that went away; every other failure is a status (HttpError's, or a logged 500).
  */
 export async function runPhases(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
-  const answer = await follow(ctx, pipeline);
-  const res = await withErrorPage(answer.ctx, answer.res, pipeline);
-  return { ctx: answer.ctx, res: applyFilters(answer.ctx, res, pipeline) };
+  const answer = await withErrorPage(await follow(ctx, pipeline), pipeline);
+  // The filters of the location that answered: an error page's own (its add_header, expires).
+  return { ctx: answer.ctx, res: applyFilters(answer.ctx, answer.res, pipeline) };
 }
 
 /** Passes a response through every filter of the pipeline, in order. */
@@ -137,31 +137,34 @@ function redirected(ctx: RequestContext, uri: string): RequestContext | null {
  * Gives an error response (status >= 400, no body) its page: the location's `error_page` — a URI
  * or a named location answered through the phases as a GET, with the error's status, the page's
  * own (`=`) or the given one (`=200`); an absolute URL is a 302 to it — else, or when the page
- * cannot be served, the generated page.
+ * cannot be served, the generated page. The answer's context is the page's when it was served.
  */
-async function withErrorPage(
-  ctx: RequestContext,
-  res: Response,
-  pipeline: Pipeline,
-): Promise<Response> {
-  if (res.status < 400 || res.body !== null) return res;
+async function withErrorPage(answer: Answer, pipeline: Pipeline): Promise<Answer> {
+  const { ctx, res } = answer;
+  if (res.status < 400 || res.body !== null) return answer;
   const page = ctx.location.errorPages.get(res.status);
   if (page !== undefined && /^https?:\/\//i.test(page.uri)) {
-    return { status: 302, headers: [["Location", page.uri]], body: null };
+    const headers: [string, string][] = [
+      ["Content-Type", "text/html; charset=utf-8"],
+      ["Location", page.uri],
+    ];
+    return { ctx, res: { status: 302, headers, body: errorPageBody(302) } };
   }
   const target = page === undefined ? null : errorPageRequest(ctx, page);
   if (target !== null) {
-    const answer = (await follow(target, pipeline)).res;
-    const status = statusOf(page!, res.status, answer.status);
-    if (answer.body !== null && (answer.status === 200 || page!.status !== undefined)) {
-      const kept = answer.headers.filter(([n]) => /^content-(type|length)$/i.test(n));
-      const headers = page!.status === undefined ? [...res.headers, ...kept] : answer.headers;
-      return { status, headers, body: answer.body };
+    const served = await follow(target, pipeline);
+    const status = statusOf(page!, res.status, served.res.status);
+    if (served.res.body !== null && (served.res.status === 200 || page!.status !== undefined)) {
+      const kept = served.res.headers.filter(([n]) => /^content-(type|length)$/i.test(n));
+      const headers = page!.status === undefined ? [...res.headers, ...kept] : served.res.headers;
+      return { ctx: served.ctx, res: { status, headers, body: served.res.body } };
     }
-    closeBody(answer.body);
-    if (page!.status !== undefined && answer.status < 400) return { ...answer, status };
+    closeBody(served.res.body);
+    if (page!.status !== undefined && served.res.status < 400) {
+      return { ctx: served.ctx, res: { ...served.res, status } };
+    }
   }
-  return errorResponse(res.status, res.headers);
+  return { ctx, res: errorResponse(res.status, res.headers) };
 }
 
 /** The request for an error page: a GET of its URI, or of the same path in a named location. */

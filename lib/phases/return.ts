@@ -1,6 +1,6 @@
 /** The answer of `return code [url-or-text];` (run by the rewrite module, rewrite.ts). */
 import type { ReturnDirective } from "../config/types.ts";
-import { encodePath } from "../http/uri_encode.ts";
+import { encodePath, safeUrl } from "../http/uri_encode.ts";
 import { errorPageBody } from "../http/error_pages.ts";
 import type { Response } from "../http/response.ts";
 import { expand } from "../variables/template.ts";
@@ -29,7 +29,7 @@ export function returnResponse(ret: ReturnDirective, ctx: RequestContext): Respo
         ctx,
         (value, variable) => variable.decoded ? encodePath(value) : value,
       );
-      headers.push(["Location", safeLocation(url)]);
+      headers.push(["Location", safeUrl(url)]);
     }
     return { status: code, headers, body };
   }
@@ -40,10 +40,4 @@ export function returnResponse(ret: ReturnDirective, ctx: RequestContext): Respo
   // The text's type is the URI's, by its extension, else default_type, as in nginx.
   const body = encoder.encode(expand(text, ctx));
   return { status: code, headers: [["Content-Type", ctx.location.mime.typeOf(ctx.path)]], body };
-}
-
-/** Percent-encodes controls, spaces and non-ASCII so that no value can break the header line. */
-function safeLocation(url: string): string {
-  // deno-lint-ignore no-control-regex
-  return url.replace(/[\x00-\x20\x7f-\uffff]+/g, (run) => encodeURIComponent(run.toWellFormed()));
 }

@@ -10,6 +10,7 @@
 import type { RewriteDirective, RewriteStep } from "../config/types.ts";
 import { errorPageBody } from "../http/error_pages.ts";
 import type { Response } from "../http/response.ts";
+import { safeUrl } from "../http/uri_encode.ts";
 import { normalizePath } from "../routing/resolve_path.ts";
 import { expand } from "../variables/template.ts";
 import type { Handler, RequestContext, UriChange } from "./context.ts";
@@ -49,7 +50,9 @@ function rewriteOnce(rule: RewriteDirective, ctx: RequestContext): Response | Ur
     rule.flag === "redirect" || rule.flag === "permanent" || /^https?:\/\//i.test(replaced) ||
     source.startsWith("$scheme")
   ) {
-    return redirect(rule.flag === "permanent" ? 301 : 302, withArgs(replaced, ctx.head.query));
+    // The captures are of the decoded path: spaces, controls and non-ASCII are encoded again.
+    const location = safeUrl(withArgs(replaced, ctx.head.query));
+    return redirect(rule.flag === "permanent" ? 301 : 302, location);
   }
   const [rawPath, query] = splitArgs(withArgs(replaced, ctx.head.query));
   // The new URI is a decoded path, as the one it was made from; one that climbs above the root

@@ -34,8 +34,8 @@ export const tryFiles: Handler = async (ctx) => {
   const rawPath = q < 0 ? target : target.slice(0, q);
   const path = normalizePath(rawPath);
   if (path === null) return { status: 500, headers: [], body: null };
-  // A fallback without arguments keeps the request's, as nginx does.
-  const query = q < 0 ? ctx.head.query : target.slice(q + 1);
+  // A fallback without arguments drops the request's, as nginx does (`/index.php?$args` keeps them).
+  const query = q < 0 ? "" : target.slice(q + 1);
   return { kind: "uri", path, query, then: "restart" };
 };
 

@@ -4,7 +4,7 @@
  * signal at the end of the stream or a read error. It starts when the signal is first asked for,
  * and stops reading once the buffer is full (the client may only be noticed again after that).
  */
-import type { InputBuffer } from "./input_buffer.ts";
+import type { InputBuffer } from "../io/input_buffer.ts";
 
 export class ClientWatch {
   #controller: AbortController | null = null;

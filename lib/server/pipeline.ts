@@ -33,8 +33,9 @@ export const PIPELINE: Pipeline = {
     { name: "find-config", handlers: [knownMethod, slashRedirect, bodySizeLimit] },
     // The location's rewrite and return.
     { name: "rewrite", handlers: [locationRewrite] },
-    // Limits per client before anything else is checked.
-    { name: "preaccess", handlers: [limitConn, limitReq] },
+    // Limits per client before anything else is checked: the rate first, so that a request
+    // waiting out its delay holds no connection slot yet (nginx's order).
+    { name: "preaccess", handlers: [limitReq, limitConn] },
     // Who may do what here.
     { name: "access", handlers: [methodAllowed, accessControl] },
     // What file the content handler serves.

@@ -3,7 +3,7 @@ import { ChunkedDecoder } from "../http/chunked.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BodyLeft } from "../http/keep_alive.ts";
 import type { BodyFraming, BodyReader } from "../http/request.ts";
-import type { InputBuffer } from "./input_buffer.ts";
+import type { InputBuffer } from "../io/input_buffer.ts";
 
 /** The connection side a body reads from. */
 export interface BodySource {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { HttpError } from "../../../lib/http/errors.ts";
 import type { BodyFraming } from "../../../lib/http/request.ts";
-import { InputBuffer } from "../../../lib/server/input_buffer.ts";
+import { InputBuffer } from "../../../lib/io/input_buffer.ts";
 import { type BodySource, RequestBody } from "../../../lib/server/request_body.ts";
 
 const enc = new TextEncoder();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { InputBuffer } from "../../../lib/server/input_buffer.ts";
+import { InputBuffer } from "../../../lib/io/input_buffer.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

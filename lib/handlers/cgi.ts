@@ -1,7 +1,7 @@
 /** Runs CGI scripts for locations with a `cgi` map (extension → interpreter). */
 import { buildCgiEnv } from "../cgi/env.ts";
 import { type CgiLog, type CgiRun, runCgi } from "../cgi/runner.ts";
-import { spoolBody, type SpooledBody } from "../cgi/spool_body.ts";
+import { spoolBody, type SpooledBody } from "../io/spool_body.ts";
 import type { LocationConfig } from "../config/types.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BodyReader } from "../http/request.ts";

@@ -18,7 +18,27 @@ export interface StreamBody {
   close?: () => void;
 }
 
-export type Body = Uint8Array | FileBody | StreamBody | null;
+/** What a tunnel (an upgraded connection) reads from and writes to on the client's side. */
+export interface TunnelClient {
+  /** The client's next bytes (those already received first), or null when it has closed. */
+  read(): Promise<Uint8Array | null>;
+  write(bytes: Uint8Array): Promise<void>;
+  /** Says the end of what the tunnel sends to the client. */
+  closeWrite(): Promise<void>;
+}
+
+/**
+ * After a 101 head, the connection stops speaking HTTP: `run` relays bytes both ways until either
+ * side is done; the connection then closes.
+ */
+export interface TunnelBody {
+  kind: "tunnel";
+  run(client: TunnelClient): Promise<void>;
+  /** Releases the other end when the tunnel never runs (or after it has). */
+  close(): void;
+}
+
+export type Body = Uint8Array | FileBody | StreamBody | TunnelBody | null;
 
 export interface Response {
   status: number;
@@ -34,6 +54,11 @@ export interface Response {
    * without Status, a script index). The rest of this response is ignored.
    */
   internalRedirect?: string;
+}
+
+/** Whether a body is a tunnel (the connection relays it instead of writing it). */
+export function isTunnel(body: Body): body is TunnelBody {
+  return body !== null && !(body instanceof Uint8Array) && body.kind === "tunnel";
 }
 
 /** Releases what a body holds (an open file, a running script); safe on any body. */

@@ -4,10 +4,12 @@ import type { Zones } from "../access/zones.ts";
 import type { CgiPool } from "../cgi/runner.ts";
 import type { LocationConfig, ServerConfig } from "../config/types.ts";
 import type { FileCache } from "../files/file_cache.ts";
+import type { Upstreams } from "../proxy/upstreams.ts";
 import type { BodyReader, RequestHead } from "../http/request.ts";
 import type { Response } from "../http/response.ts";
 import type { ErrorLog } from "../log/error_log.ts";
 import type { SessionHubs } from "../session/hubs.ts";
+import type { UpstreamAttempt } from "../variables/variables.ts";
 
 /**
  * What one configuration shares among its requests (made by the server when the configuration is
@@ -22,6 +24,8 @@ export interface Services {
   zones: Zones;
   /** auth_basic password files. */
   userFiles: UserFiles;
+  /** Each upstream's server choice and idle connections. */
+  upstreams: Upstreams;
   /** The session hub of each server with `session on`. */
   sessions: SessionHubs;
   log: ErrorLog;
@@ -60,6 +64,8 @@ export interface RequestState {
   /** limit_req and limit_conn apply once per request, whatever redirects follow. */
   limitedReq: boolean;
   limitedConn: boolean;
+  /** The upstream servers tried, in order ($upstream_addr and the others). */
+  upstream: UpstreamAttempt[];
 }
 
 /**

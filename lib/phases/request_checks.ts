@@ -5,6 +5,7 @@
  * nginx, so that a server's `return` still answers), and the location must allow the method
  * (access).
  */
+import { errorPageBody } from "../http/error_pages.ts";
 import type { Handler } from "./context.ts";
 
 /** Methods the server knows; any other gets 501 (RFC 9110 §15.6.2). */
@@ -24,7 +25,11 @@ export const slashRedirect: Handler = (ctx) => {
   const { location } = ctx;
   if (location.proxyPass === null || ctx.path + "/" !== location.path) return null;
   const query = ctx.head.query === "" ? "" : `?${ctx.head.query}`;
-  return { status: 301, headers: [["Location", location.path + query]], body: null };
+  const headers: [string, string][] = [
+    ["Content-Type", "text/html; charset=utf-8"],
+    ["Location", location.path + query],
+  ];
+  return { status: 301, headers, body: errorPageBody(301) };
 };
 
 /** A declared body over `client_max_body_size` is refused before it is read: 413. */

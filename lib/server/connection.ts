@@ -10,7 +10,7 @@ import { bodyFraming } from "../http/framing.ts";
 import { type BodyLeft, keepAliveAfter } from "../http/keep_alive.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
 import { HeadParser } from "../http/request_parser.ts";
-import { closeBody, type Response } from "../http/response.ts";
+import { closeBody, isTunnel, type Response, type TunnelBody } from "../http/response.ts";
 import { frameResponse } from "../http/response_framing.ts";
 import type { RequestState } from "../phases/context.ts";
 import { runPhases } from "../phases/engine.ts";
@@ -236,7 +236,7 @@ export class Connection implements Expirable, BodySource {
     // output is sent.
     const watch = new ClientWatch(this.input);
     const limits = this.site.limits;
-    const state: RequestState = { done: [], limitedReq: false, limitedConn: false };
+    const state: RequestState = { done: [], limitedReq: false, limitedConn: false, upstream: [] };
     let sent: boolean;
     try {
       const { res, ctx } = await runPhases({
@@ -304,9 +304,51 @@ export class Connection implements Expirable, BodySource {
       closeDelimited: framing.kind === "close",
     });
     const options = { keepAlive, minor, serverTokens: settings.serverTokens };
+    if (isTunnel(res.body)) return await this.#tunnel(res.body, res, scope, options, request);
     const written = await writeResponse((b) => this.writeAll(b), res, framing, options);
     this.#log(scope, res.status, written, request.received);
     return keepAlive;
+  }
+
+  /**
+   * An upgraded connection (101): the head, then bytes relayed both ways until the tunnel ends
+   * (bytes already received after the request's head go first); the connection then closes.
+   */
+  async #tunnel(
+    tunnel: TunnelBody,
+    res: Response,
+    scope: LogScope,
+    options: { keepAlive: boolean; minor: number; serverTokens: boolean },
+    request: { received: number },
+  ): Promise<false> {
+    try {
+      const head = { ...res, body: null };
+      const written = await writeResponse((b) => this.writeAll(b), head, {
+        kind: "none",
+        contentLength: null,
+      }, {
+        ...options,
+        keepAlive: false,
+      });
+      this.#log(scope, res.status, written, request.received);
+      const input = this.input;
+      await tunnel.run({
+        read: async () => {
+          if (input.pending === 0) {
+            input.compact();
+            if ((await input.fill()) === null) return null;
+          }
+          const bytes = input.buf.slice(input.start, input.end);
+          input.consume(bytes.length);
+          return bytes;
+        },
+        write: (bytes) => this.writeAll(bytes),
+        closeWrite: () => this.conn.closeWrite().catch(() => {}),
+      });
+    } finally {
+      tunnel.close();
+    }
+    return false;
   }
 
   /** Answers an error that ends the connection (bad head, bad framing, no route). */

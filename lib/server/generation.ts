@@ -8,6 +8,7 @@ import { FileCache } from "../files/file_cache.ts";
 import { AccessLog } from "../log/access_log.ts";
 import { ErrorLog } from "../log/error_log.ts";
 import type { Services } from "../phases/context.ts";
+import { Upstreams } from "../proxy/upstreams.ts";
 import { SessionHubs } from "../session/hubs.ts";
 import type { Binding } from "./bindings.ts";
 import type { Connection } from "./connection.ts";
@@ -76,6 +77,7 @@ export class Generation {
         cgi: new CgiPool(limits.cgiMaxProcesses),
         zones: makeZones(config),
         userFiles: new UserFiles(),
+        upstreams: new Upstreams(),
         sessions,
         log,
       };
@@ -122,6 +124,7 @@ export class Generation {
   async retire(): Promise<void> {
     await this.drain();
     await this.services.cgi.allFinished();
+    this.services.upstreams.close();
     await this.services.sessions.close();
     for (const log of this.accessLogs.values()) await log.close();
     await this.services.log.close();

@@ -14,6 +14,7 @@ import { deleteHandler } from "../handlers/delete.ts";
 import { staticHandler } from "../handlers/static.ts";
 import { uploadHandler } from "../handlers/upload.ts";
 import type { Pipeline } from "../phases/context.ts";
+import { proxyHandler } from "../proxy/proxy_handler.ts";
 import {
   bodySizeLimit,
   knownMethod,
@@ -41,7 +42,10 @@ export const PIPELINE: Pipeline = {
     // What file the content handler serves.
     { name: "precontent", handlers: [tryFiles] },
     // Exactly one content handler answers; the static handler never declines.
-    { name: "content", handlers: [cgiHandler, uploadHandler, deleteHandler, staticHandler] },
+    {
+      name: "content",
+      handlers: [proxyHandler, cgiHandler, uploadHandler, deleteHandler, staticHandler],
+    },
   ],
   filters: [
     // 304 and 412 from the validators.

@@ -34,18 +34,28 @@ export interface WriteOptions {
 /** The status line and header fields; Content-Length and Transfer-Encoding come from `framing`. */
 function serializeHead(res: Response, framing: ResponseFraming, options: WriteOptions) {
   const { keepAlive, minor } = options;
-  let head = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n` +
-    SERVER_FIELDS[options.serverTokens ? "on" : "off"] + `Date: ${httpNow()}\r\n`;
+  let fields = "";
+  // A Server or Date of the response's own (a proxied answer's, with proxy_pass_header) replaces
+  // the writer's.
+  let server = true;
+  let date = true;
   for (const [name, value] of res.headers) {
     // A value with CR/LF would split the response: such a header is dropped. The framing fields
     // are the writer's own.
     if (UNSAFE_VALUE.test(value) || isFramingField(name)) continue;
-    head += name + ": " + value + "\r\n";
+    if (name.length === 6 && name.toLowerCase() === "server") server = false;
+    else if (name.length === 4 && name.toLowerCase() === "date") date = false;
+    fields += name + ": " + value + "\r\n";
   }
+  let head = `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n` +
+    (server ? SERVER_FIELDS[options.serverTokens ? "on" : "off"] : "") +
+    (date ? `Date: ${httpNow()}\r\n` : "") + fields;
   if (framing.kind === "length") head += `Content-Length: ${framing.length}\r\n`;
   else if (framing.kind === "none" && framing.contentLength !== null) {
     head += `Content-Length: ${framing.contentLength}\r\n`;
   } else if (framing.kind === "chunked") head += "Transfer-Encoding: chunked\r\n";
+  // A 101 names its own Connection and Upgrade fields.
+  if (res.status === 101) return encoder.encode(head + "\r\n");
   if (!keepAlive) head += "Connection: close\r\n";
   else if (minor === 0) head += "Connection: keep-alive\r\n";
   return encoder.encode(head + "\r\n");
@@ -95,6 +105,7 @@ export async function writeResponse(
       return sent(body.length);
     }
     if (body.kind === "file") return sent(await writeFile(write, head, body));
+    if (body.kind === "tunnel") throw new Error("A tunnel's head is written by the connection");
     const declared = framing.kind === "length" ? framing.length : null;
     return sent(await writeStream(write, head, body, framing.kind === "chunked", declared));
   } finally {

@@ -26,11 +26,26 @@ export interface VariableScope {
     readonly realRoot?: string;
     /** The location's prefix, for the file an alias maps a path to. */
     readonly path?: string;
+    /** Where the location proxies to ($proxy_host, $proxy_port). */
+    readonly proxyPass?: { readonly host: string; readonly port: number } | null;
   };
   /** What a regular expression captured ($0…$9); absent or short: those are empty. */
   captures?: readonly string[];
   /** What the log phase knows of the answer; absent before it ($status is then "000"). */
   sent?: Sent;
+  /** The upstream servers the request went to ($upstream_*), when it was proxied. */
+  state?: { readonly upstream: readonly UpstreamAttempt[] };
+}
+
+/** One try of an upstream server. Times are milliseconds from the start of the try. */
+export interface UpstreamAttempt {
+  /** `127.0.0.1:8080`, `unix:/run/app.sock`, or the upstream's name when no server was live. */
+  addr: string;
+  /** The status it answered, or 502/504 for a failure, as nginx logs it. */
+  status: number;
+  connectMs: number | null;
+  headerMs: number | null;
+  responseMs: number | null;
 }
 
 /** The facts of a request once its answer is sent, for `log_format`. */
@@ -58,6 +73,23 @@ export interface Variable {
 }
 
 const plain = (get: (ctx: VariableScope) => string): Variable => ({ get });
+
+/** $upstream_*: one value per try, ", " between them, as nginx gives them. */
+function eachAttempt(value: (a: UpstreamAttempt) => string): Variable {
+  return plain((ctx) => {
+    const attempts = ctx.state?.upstream ?? [];
+    return attempts.length === 0 ? "" : attempts.map(value).join(", ");
+  });
+}
+
+/** Milliseconds as nginx's seconds with three decimals, or "-". */
+const seconds = (ms: number | null) => ms === null ? "-" : (ms / 1000).toFixed(3);
+
+/** $proxy_add_x_forwarded_for: the client's X-Forwarded-For with the client's address added. */
+function addForwardedFor(ctx: VariableScope): string {
+  const forwarded = headerValues(ctx, "x-forwarded-for");
+  return [...forwarded, ctx.remote.hostname].join(", ");
+}
 
 /** The Host without port, else the server's first name, else the local address (nginx's $host). */
 function host(ctx: VariableScope): string {
@@ -150,6 +182,15 @@ const TABLE: ReadonlyMap<string, Variable> = new Map([
   ["time_local", plain(() => timeLocal(new Date()))],
   ["time_iso8601", plain(() => new Date().toISOString().replace(/\.\d{3}Z$/, "+00:00"))],
   ["msec", plain(() => (Date.now() / 1000).toFixed(3))],
+  // The proxy's.
+  ["proxy_host", plain((ctx) => ctx.location.proxyPass?.host ?? "")],
+  ["proxy_port", plain((ctx) => String(ctx.location.proxyPass?.port ?? ""))],
+  ["proxy_add_x_forwarded_for", plain(addForwardedFor)],
+  ["upstream_addr", eachAttempt((a) => a.addr)],
+  ["upstream_status", eachAttempt((a) => String(a.status))],
+  ["upstream_connect_time", eachAttempt((a) => seconds(a.connectMs))],
+  ["upstream_header_time", eachAttempt((a) => seconds(a.headerMs))],
+  ["upstream_response_time", eachAttempt((a) => seconds(a.responseMs))],
 ]);
 
 /** Families of variables named by a prefix: `$http_user_agent`, `$arg_page`, `$cookie_id`. */

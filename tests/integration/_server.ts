@@ -31,7 +31,13 @@ export async function startTestServer(
     if (typeof content === "string") await Deno.writeTextFile(full, content);
     else await Deno.writeFile(full, content);
   }
-  const server = await startServer(parseConfig(config, join(dir, "test.conf")), options);
+  let server: RunningServer;
+  try {
+    server = await startServer(parseConfig(config, join(dir, "test.conf")), options);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true });
+    throw e;
+  }
   const port = server.addrs[0]!.port;
   return {
     server,

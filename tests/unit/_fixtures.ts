@@ -4,6 +4,7 @@
  * overrides, just the values it depends on.
  */
 import { dirname } from "node:path";
+import { Upstreams } from "../../lib/proxy/upstreams.ts";
 import { UserFiles } from "../../lib/access/user_files.ts";
 import { makeZones } from "../../lib/access/zones.ts";
 import { CgiPool } from "../../lib/cgi/runner.ts";
@@ -172,6 +173,7 @@ export async function testServices(
     cgi: new CgiPool(),
     zones: makeZones(config),
     userFiles: new UserFiles(),
+    upstreams: new Upstreams(),
     sessions: await SessionHubs.open(config),
     log: memoryLog(lines),
     ...overrides,
@@ -206,7 +208,7 @@ export function testContext(overrides: Partial<RequestContext> = {}): RequestCon
     host: "localhost",
     captures: [],
     services: TEST_SERVICES,
-    state: { done: [], limitedReq: false, limitedConn: false },
+    state: { done: [], limitedReq: false, limitedConn: false, upstream: [] },
     ...overrides,
   };
 }

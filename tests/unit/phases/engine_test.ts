@@ -210,5 +210,6 @@ Deno.test("return's text is typed by the URI's extension, else default_type (ngi
 Deno.test("a proxying location /dir/ redirects /dir to /dir/ before anything else", async () => {
   const server = site(`location /app/ { deny all; proxy_pass http://127.0.0.1:9; }`);
   const res = (await answer(server, "GET", "/app?a=1")).res;
-  assert.deepEqual([res.status, res.headers], [301, [["Location", "/app/?a=1"]]]);
+  assert.equal(res.status, 301);
+  assert.equal(res.headers.find(([name]) => name === "Location")?.[1], "/app/?a=1");
 });

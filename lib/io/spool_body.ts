@@ -1,9 +1,14 @@
-/** A chunked request body read ahead so that a CGI script can be told its CONTENT_LENGTH. */
+/**
+ * A request body read ahead whole: a CGI script is told its CONTENT_LENGTH, and a proxied request
+ * can be sent again to another upstream server.
+ */
 import type { BodyReader } from "../http/request.ts";
 
 /** A body of known length, replayed from memory or from an unlinked temporary file. */
 export interface SpooledBody extends BodyReader {
   readonly length: number;
+  /** Starts the replay over from the first byte. */
+  rewind(): Promise<void>;
   /** Releases the temporary file, if any. Safe to call more than once. */
   close(): void;
 }
@@ -59,6 +64,11 @@ class MemoryBody implements SpooledBody {
     return Promise.resolve(this.pieces[this.#index++] ?? null);
   }
 
+  rewind(): Promise<void> {
+    this.#index = 0;
+    return Promise.resolve();
+  }
+
   close(): void {
     this.pieces.length = 0;
   }
@@ -77,6 +87,10 @@ class FileSpool implements SpooledBody {
     return n === null ? null : this.#buf.subarray(0, n);
   }
 
+  async rewind(): Promise<void> {
+    await this.#file?.seek(0, Deno.SeekMode.Start);
+  }
+
   close(): void {
     this.#file?.close();
     this.#file = null;
@@ -84,7 +98,7 @@ class FileSpool implements SpooledBody {
 }
 
 async function openUnlinkedTemp(): Promise<Deno.FsFile> {
-  const path = await Deno.makeTempFile({ prefix: "webserv-cgi-body-" });
+  const path = await Deno.makeTempFile({ prefix: "webserv-body-" });
   try {
     return await Deno.open(path, { read: true, write: true });
   } finally {

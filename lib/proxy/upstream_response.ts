@@ -1,0 +1,76 @@
+/**
+ * The client's header fields of an upstream answer, as nginx's proxy module passes them: no
+ * hop-by-hop fields, none of nginx's hidden ones (Date, Server, X-Pad, X-Accel-*) unless
+ * `proxy_pass_header` names them, none that `proxy_hide_header` names, and `Location` and
+ * `Refresh` rewritten by `proxy_redirect`.
+ */
+import type { LocationConfig, ProxyPass } from "../config/types.ts";
+import type { RequestContext } from "../phases/context.ts";
+import { expand } from "../variables/template.ts";
+import { hopByHop } from "./response_framing.ts";
+import type { ResponseHead } from "./response_parser.ts";
+
+/** nginx's ngx_http_proxy_hide_headers. */
+const HIDDEN = [
+  "date",
+  "server",
+  "x-pad",
+  "x-accel-expires",
+  "x-accel-redirect",
+  "x-accel-limit-rate",
+  "x-accel-buffering",
+  "x-accel-charset",
+];
+
+/** "content-type" → "Content-Type": the parser lower-cases names; clients get the usual case. */
+export function canonicalName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** The fields for the client, in the upstream's order (framing fields are the writer's). */
+export function clientHeaders(ctx: RequestContext, head: ResponseHead): [string, string][] {
+  const location = ctx.location;
+  const dropped = hopByHop(head.headers);
+  dropped.add("content-length");
+  for (const name of HIDDEN) if (!location.proxyPassHeaders.includes(name)) dropped.add(name);
+  for (const name of location.proxyHideHeaders) dropped.add(name);
+  const out: [string, string][] = [];
+  for (const [name, value] of head.headers) {
+    if (dropped.has(name)) continue;
+    if (name === "location") out.push(["Location", rewriteRedirect(ctx, value)]);
+    else if (name === "refresh") out.push(["Refresh", rewriteRefresh(ctx, value)]);
+    else out.push([canonicalName(name), value]);
+  }
+  return out;
+}
+
+/** `Refresh: 5; url=http://upstream/x`: the URL after `url=` is rewritten. */
+function rewriteRefresh(ctx: RequestContext, value: string): string {
+  const m = /url=/i.exec(value);
+  if (m === null) return value;
+  const at = m.index + m[0].length;
+  return value.slice(0, at) + rewriteRedirect(ctx, value.slice(at));
+}
+
+/** A URL rewritten by the first `proxy_redirect` rule whose prefix starts it, else as it was. */
+export function rewriteRedirect(ctx: RequestContext, url: string): string {
+  const rules = ctx.location.proxyRedirect;
+  const pass = ctx.location.proxyPass;
+  if (rules === "off" || pass === null) return url;
+  for (const rule of rules) {
+    const [from, to] = rule.kind === "default"
+      ? defaultRule(pass, ctx.location)
+      : [expand(rule.from, ctx), expand(rule.to, ctx)];
+    if (from !== "" && url.startsWith(from)) return to + url.slice(from.length);
+  }
+  return url;
+}
+
+/**
+ * `proxy_redirect default`: the proxy_pass URL becomes the location's path (nginx's rule; a URL
+ * without a URI part stands for its root, "/").
+ */
+function defaultRule(pass: ProxyPass, location: LocationConfig): [string, string] {
+  if (pass.uri === null) return [pass.url + "/", "/"];
+  return [pass.url, location.path];
+}

@@ -52,6 +52,9 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["client_body_buffer_size", "http", "request bodies stream to their handler"],
   ["client_header_buffer_size", "http", "see large_client_header_buffers"],
   ["client_body_temp_path", "http", "uploads use a temporary file inside upload_store"],
+  ["gzip_buffers", "http", "compression streams through webserv's own buffers"],
+  ["brotli_buffers", "http", "compression streams through webserv's own buffers"],
+  ["brotli_window", "http", "brotli's window is 512 KiB (ngx_brotli's default)"],
   ["proxy_temp_path", "http", "request bodies are spooled to unlinked temporary files"],
   ["proxy_buffer_size", "http", "upstream answers stream through webserv's own buffers"],
   ["proxy_buffers", "http", "upstream answers stream through webserv's own buffers"],
@@ -89,16 +92,6 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["absolute_redirect", "http", "redirects keep the path only"],
   ["msie_padding", "http", "not needed by any browser still in use"],
   ["msie_refresh", "http", "not needed by any browser still in use"],
-  ["gzip", "http", "compression is not implemented yet"],
-  ["gzip_types", "http", "compression is not implemented yet"],
-  ["gzip_min_length", "http", "compression is not implemented yet"],
-  ["gzip_comp_level", "http", "compression is not implemented yet"],
-  ["gzip_vary", "http", "compression is not implemented yet"],
-  ["gzip_proxied", "http", "compression is not implemented yet"],
-  ["gzip_disable", "http", "compression is not implemented yet"],
-  ["gzip_buffers", "http", "compression is not implemented yet"],
-  ["gzip_http_version", "http", "compression is not implemented yet"],
-  ["gzip_static", "http", "compression is not implemented yet"],
 ];
 
 /** A table entry for each accepted directive: any arguments, repeatable, a notice when used. */

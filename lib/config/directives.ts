@@ -7,6 +7,7 @@
 import { ACCEPTED_DIRECTIVES } from "./accepted.ts";
 import { eventsBlock, httpBlock, locationBlock, serverBlock } from "./blocks.ts";
 import type { Context, Directive } from "./directive.ts";
+import * as zip from "./compression_setters.ts";
 import * as proxy from "./proxy_setters.ts";
 import { proxyPass } from "./proxy_pass.ts";
 import * as set from "./setters.ts";
@@ -142,6 +143,22 @@ const TABLE: Directive[] = [
   { name: "proxy_next_upstream", contexts: ANY, arity: ONE_OR_MORE, apply: proxy.proxyNextUpstream },
   { name: "proxy_next_upstream_tries", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "proxyNextUpstreamTries", { min: 0 }) },
   { name: "proxy_next_upstream_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "proxyNextUpstreamTimeout") },
+
+  // Compression.
+  { name: "gzip", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "gzip") },
+  { name: "gzip_types", contexts: ANY, arity: ONE_OR_MORE, apply: zip.compressionTypes("gzipTypes") },
+  { name: "gzip_comp_level", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "gzipCompLevel", { min: 1, max: 9 }) },
+  { name: "gzip_min_length", contexts: ANY, arity: ONE, apply: sizeSlot(SETTINGS, "gzipMinLength") },
+  { name: "gzip_vary", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "gzipVary") },
+  { name: "gzip_proxied", contexts: ANY, arity: ONE_OR_MORE, apply: zip.gzipProxied },
+  { name: "gzip_disable", contexts: ANY, arity: ONE_OR_MORE, apply: zip.gzipDisable },
+  { name: "gzip_http_version", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "gzipHttpVersion", ["1.0", "1.1"]) },
+  { name: "gzip_static", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "gzipStatic", ["off", "on", "always"]) },
+  { name: "brotli", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "brotli") },
+  { name: "brotli_types", contexts: ANY, arity: ONE_OR_MORE, apply: zip.compressionTypes("brotliTypes") },
+  { name: "brotli_comp_level", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "brotliCompLevel", { min: 0, max: 11 }) },
+  { name: "brotli_min_length", contexts: ANY, arity: ONE, apply: sizeSlot(SETTINGS, "brotliMinLength") },
+  { name: "brotli_static", contexts: ANY, arity: ONE, apply: enumSlot(SETTINGS, "brotliStatic", ["off", "on", "always"]) },
 
   // Sessions.
   { name: "session", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "session") },

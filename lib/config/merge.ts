@@ -49,6 +49,10 @@ export function mergeSettings(parent: Settings, child: Partial<Settings>): Setti
     proxyHideHeaders: [...merged.proxyHideHeaders],
     proxyPassHeaders: [...merged.proxyPassHeaders],
     proxyNextUpstream: [...merged.proxyNextUpstream],
+    gzipTypes: [...merged.gzipTypes],
+    brotliTypes: [...merged.brotliTypes],
+    gzipProxied: [...merged.gzipProxied],
+    gzipDisable: [...merged.gzipDisable],
     proxyRedirect: Array.isArray(merged.proxyRedirect)
       ? [...merged.proxyRedirect]
       : merged.proxyRedirect,

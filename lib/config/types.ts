@@ -156,7 +156,42 @@ export interface Settings {
   /** `proxy_next_upstream_tries` (0: all servers) and `proxy_next_upstream_timeout` (0: none). */
   proxyNextUpstreamTries: number;
   proxyNextUpstreamTimeout: number;
+  /** `gzip` and `brotli`: compress eligible responses on the fly. */
+  gzip: boolean;
+  brotli: boolean;
+  /** `gzip_types`, `brotli_types`: MIME types (lower case, no parameters), `*` for any. */
+  gzipTypes: string[];
+  brotliTypes: string[];
+  /** `gzip_comp_level` (1–9), `brotli_comp_level` (0–11). */
+  gzipCompLevel: number;
+  brotliCompLevel: number;
+  /** `gzip_min_length`, `brotli_min_length`: bytes; a shorter body of known length goes as is. */
+  gzipMinLength: number;
+  brotliMinLength: number;
+  /** `gzip_vary`: `Vary: Accept-Encoding` on every response of an eligible type. */
+  gzipVary: boolean;
+  /** `gzip_proxied`: which requests that came through a proxy (`Via`) may get compression. */
+  gzipProxied: GzipProxied[];
+  /** `gzip_disable`: User-Agents that never get compression (`msie6`, or expressions). */
+  gzipDisable: ("msie6" | RegExp)[];
+  /** `gzip_http_version`: the lowest request version that gets compression. */
+  gzipHttpVersion: "1.0" | "1.1";
+  /** `gzip_static` and `brotli_static`: serve `file.gz` / `file.br` beside `file`. */
+  gzipStatic: "off" | "on" | "always";
+  brotliStatic: "off" | "on" | "always";
 }
+
+/** What `gzip_proxied` may name. */
+export type GzipProxied =
+  | "off"
+  | "expired"
+  | "no-cache"
+  | "no-store"
+  | "private"
+  | "no_last_modified"
+  | "no_etag"
+  | "auth"
+  | "any";
 
 /**
  * One `proxy_redirect` line: `default` (the location's proxy_pass URL becomes its own path), or a

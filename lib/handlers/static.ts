@@ -9,6 +9,7 @@ import { mapToFile } from "../routing/resolve_path.ts";
 import { encodePath } from "../http/uri_encode.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
 import { requestError } from "../log/request_error.ts";
+import { precompressed } from "./precompressed.ts";
 import { renderAutoindex } from "./autoindex.ts";
 import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files/file_cache.ts";
 
@@ -81,6 +82,8 @@ async function serveFile(
   entry: CachedFile,
   cache: FileCache,
 ): Promise<Response> {
+  const twin = await precompressed(ctx, path, cache);
+  if (twin !== null) return serveTwin(ctx, path, twin, cache);
   const headers = headersFor(entry, ctx.location.mime, ctx.location.etag);
   // Small files: straight from memory, sharing the frozen header list.
   if (entry.bytes !== null) return full(headers, entry.bytes);
@@ -95,6 +98,26 @@ async function serveFile(
     current === entry ? headers : headersFor(current, ctx.location.mime, ctx.location.etag),
     body,
   );
+}
+
+/** A compressed twin (gzip_static, brotli_static): typed as the file, with its coding. */
+async function serveTwin(
+  ctx: RequestContext,
+  original: string,
+  twin: { path: string; entry: CachedFile; encoding: string },
+  cache: FileCache,
+): Promise<Response> {
+  const location = ctx.location;
+  const type = location.mime.typeOf(original);
+  const headers: [string, string][] = headersFor(twin.entry, location.mime, location.etag)
+    .map(([name, value]) => [name, name === "Content-Type" ? type : value]);
+  headers.push(["Content-Encoding", twin.encoding]);
+  if (location.gzipVary) headers.push(["Vary", "Accept-Encoding"]);
+  if (twin.entry.bytes !== null) return full(headers, twin.entry.bytes);
+  if (ctx.head.method === "HEAD") return full(headers, null);
+  const opened = await openFile(twin.path, twin.entry, cache);
+  if ("status" in opened) return opened;
+  return full(headers, { kind: "file", file: opened.file, start: 0, length: opened.current.size });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { UserFiles } from "../access/user_files.ts";
 import type { Zones } from "../access/zones.ts";
 import type { CgiPool } from "../cgi/runner.ts";
 import type { LocationConfig, ServerConfig } from "../config/types.ts";
+import type { CompressedCache } from "../compression/cache.ts";
 import type { FileCache } from "../files/file_cache.ts";
 import type { Upstreams } from "../proxy/upstreams.ts";
 import type { BodyReader, RequestHead } from "../http/request.ts";
@@ -18,6 +19,8 @@ import type { UpstreamAttempt } from "../variables/variables.ts";
 export interface Services {
   /** Small files and what the static handler knows of paths. */
   files: FileCache;
+  /** Compressed variants of bodies in memory (small files above all). */
+  compressed: CompressedCache;
   /** Running CGI scripts (cgi_max_processes). */
   cgi: CgiPool;
   /** limit_req and limit_conn zones. */
@@ -102,7 +105,7 @@ export type ContentHandler = (ctx: RequestContext) => Promise<Response | null>;
  * A response filter: sees every final response (after error pages) and returns it, changed or
  * not. Header filters change status and fields; body filters transform the body.
  */
-export type Filter = (ctx: RequestContext, res: Response) => Response;
+export type Filter = (ctx: RequestContext, res: Response) => Response | Promise<Response>;
 
 /** One phase: its name and its handlers, in order. */
 export interface Phase {

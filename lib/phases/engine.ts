@@ -34,12 +34,16 @@ export interface Answer {
 export async function runPhases(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
   const answer = await withErrorPage(await follow(ctx, pipeline), pipeline);
   // The filters of the location that answered: an error page's own (its add_header, expires).
-  return { ctx: answer.ctx, res: applyFilters(answer.ctx, answer.res, pipeline) };
+  return { ctx: answer.ctx, res: await applyFilters(answer.ctx, answer.res, pipeline) };
 }
 
 /** Passes a response through every filter of the pipeline, in order. */
-export function applyFilters(ctx: RequestContext, res: Response, pipeline: Pipeline): Response {
-  for (const filter of pipeline.filters) res = filter(ctx, res);
+export async function applyFilters(
+  ctx: RequestContext,
+  res: Response,
+  pipeline: Pipeline,
+): Promise<Response> {
+  for (const filter of pipeline.filters) res = await filter(ctx, res);
   return res;
 }
 

@@ -8,6 +8,7 @@ import { FileCache } from "../files/file_cache.ts";
 import { AccessLog } from "../log/access_log.ts";
 import { ErrorLog } from "../log/error_log.ts";
 import type { Services } from "../phases/context.ts";
+import { CompressedCache } from "../compression/cache.ts";
 import { Upstreams } from "../proxy/upstreams.ts";
 import { SessionHubs } from "../session/hubs.ts";
 import type { Binding } from "./bindings.ts";
@@ -74,6 +75,7 @@ export class Generation {
       );
       const services: Services = {
         files: new FileCache(),
+        compressed: new CompressedCache(),
         cgi: new CgiPool(limits.cgiMaxProcesses),
         zones: makeZones(config),
         userFiles: new UserFiles(),

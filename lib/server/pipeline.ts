@@ -6,6 +6,7 @@
  */
 import { accessControl } from "../access/access_phase.ts";
 import { limitConn, limitReq } from "../access/limits_phase.ts";
+import { compressionFilter } from "../filters/compression.ts";
 import { headersFilter } from "../filters/headers.ts";
 import { notModifiedFilter } from "../filters/not_modified.ts";
 import { rangeFilter } from "../filters/range.ts";
@@ -54,5 +55,7 @@ export const PIPELINE: Pipeline = {
     headersFilter,
     // 206 and 416 from Range.
     rangeFilter,
+    // gzip and brotli.
+    compressionFilter,
   ],
 };

@@ -2,15 +2,28 @@
  * `deno task bench`: webserv against a `Deno.serve` file server, Node's http and nginx, one at a
  * time, each pinned to CPU 0 with wrk on CPU 1. Loads a 1 KiB file (50 connections) and a 100 MB
  * file (4 connections), prints a markdown table, webserv's ratios to Deno.serve and nginx, and
- * webserv's memory. Then a trivial Python and PHP CGI script served by webserv and by lighttpd's
- * mod_cgi (8 connections), in a second table with webserv's ratios to lighttpd. Options:
- * `--duration N` (seconds per run, default 5; or BENCH_DURATION).
+ * webserv's memory. Then:
+ * - proxy: the 1 KiB file from an upstream nginx (pinned to CPU 1 with wrk, started once) through
+ *   webserv and through nginx (`upstream { keepalive 32; }`, `proxy_http_version 1.1`,
+ *   `proxy_set_header Connection ""`), 50 connections; each proxy is probed first (the body and
+ *   the upstream's `X-Upstream` field): req/s, p50/p99, errors, webserv/nginx;
+ * - compression: a 10 KiB stylesheet with `Accept-Encoding: gzip, br` from webserv (`gzip on;
+ *   brotli on;`) and nginx (`gzip on;`, no brotli module), at nginx's and ngx_brotli's default
+ *   levels (gzip 1, brotli 6), plus webserv with `Accept-Encoding: gzip`; each probe's
+ *   Content-Encoding is in the table ("identity": not compressed);
+ * - CGI: a trivial Python and PHP script served by webserv and by lighttpd's mod_cgi (8
+ *   connections), with webserv's ratios to lighttpd.
+ *
+ * Options: `--duration N` (seconds per run, default 5; or BENCH_DURATION), `--only LIST` (a comma
+ * list of static, proxy, compression, cgi; default all).
  */
 import { join } from "node:path";
 import { CGI_LANGUAGES, runCgiBench } from "./_cgi_bench.ts";
 import { formatCgiRatios, formatCgiTable } from "./_cgi_report.ts";
 import { isInstalled, killGroup, readRss, withScratchDir } from "./_child.ts";
 import { type BenchRow, formatRatios, formatTable } from "./_report.ts";
+import { GZIP_ROWS, runGzipBench } from "./_gzip_bench.ts";
+import { formatRunRatio, formatRunTable, runProxyBench } from "./_proxy_bench.ts";
 import { available, CONTENDERS } from "./_servers.ts";
 import { runWrk } from "./_wrk.ts";
 
@@ -21,19 +34,41 @@ const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
 /** wrk's connections for a CGI script: each request starts an interpreter. */
 const CGI_CONNECTIONS = 8;
+/** wrk's connections through the proxies and on the stylesheet. */
+const PROXY_CONNECTIONS = 50;
+const GZIP_CONNECTIONS = 50;
 
-/** Seconds per wrk run from `--duration N`, `--duration=N` or BENCH_DURATION. */
-function parseDuration(args: string[]): number {
+/** The parts of the bench, in the order they run. */
+const PARTS = ["static", "proxy", "compression", "cgi"] as const;
+type Part = typeof PARTS[number];
+
+const USAGE = `usage: bench.ts [--duration SECONDS] [--only ${PARTS.join(",")}]`;
+
+/**
+ * Seconds per wrk run from `--duration N`, `--duration=N` or BENCH_DURATION, and the parts to run
+ * from `--only a,b` (default all).
+ */
+function parseArgs(args: string[]): { duration: number; only: Set<Part> } {
   let text = Deno.env.get("BENCH_DURATION") ?? "5";
+  let only: string | null = null;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--duration") text = args[++i] ?? "";
     else if (arg.startsWith("--duration=")) text = arg.slice("--duration=".length);
-    else throw new Error(`Unknown argument "${arg}" (usage: bench.ts [--duration SECONDS])`);
+    else if (arg === "--only") only = args[++i] ?? "";
+    else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
+    else throw new Error(`Unknown argument "${arg}" (${USAGE})`);
   }
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`Invalid duration "${text}"`);
-  return n;
+  const parts = new Set<Part>();
+  for (const name of only === null ? PARTS : only.split(",")) {
+    if (!(PARTS as readonly string[]).includes(name)) {
+      throw new Error(`Unknown part "${name}" (${USAGE})`);
+    }
+    parts.add(name as Part);
+  }
+  return { duration: n, only: parts };
 }
 
 /** The 1 KiB and 100 MB files, the big one written 1 MiB at a time. */
@@ -53,8 +88,9 @@ async function writeFiles(www: string): Promise<void> {
 
 async function main(): Promise<number> {
   let duration: number;
+  let only: Set<Part>;
   try {
-    duration = parseDuration(Deno.args);
+    ({ duration, only } = parseArgs(Deno.args));
   } catch (e) {
     console.error((e as Error).message);
     return 2;
@@ -66,6 +102,7 @@ async function main(): Promise<number> {
   const pinned = await isInstalled("taskset");
   if (!pinned) console.error("bench: taskset not found, running unpinned");
   const pin = (cpu: string) => (pinned ? ["taskset", "-c", cpu] : []);
+  const cpu = pinned ? CLIENT_CPU : null;
 
   return await withScratchDir("webserv-bench-", "bench", async (tmp) => {
     const www = join(tmp, "www");
@@ -73,66 +110,153 @@ async function main(): Promise<number> {
     console.error(
       `bench: ${duration}s per run; servers on CPU ${SERVER_CPU}, wrk on CPU ${CLIENT_CPU}`,
     );
-    const rows: BenchRow[] = [];
-    let rss: { rssMiB: number; peakMiB: number } | null = null;
-    for (const contender of CONTENDERS) {
-      const row: BenchRow = { name: contender.name, small: null, large: null, note: null };
-      rows.push(row);
-      if (!(await available(contender))) {
-        row.note = `skipped: "${contender.binary}" not installed`;
-        console.error(`bench: ${contender.name} ${row.note}`);
-        continue;
+    let failed = false;
+    if (only.has("static")) failed = await staticBench(www, tmp, duration, pin, cpu) || failed;
+    if (only.has("proxy")) failed = await proxyBench(www, tmp, duration, pin, cpu) || failed;
+    if (only.has("compression")) failed = await gzipBench(tmp, duration, pin, cpu) || failed;
+    if (only.has("cgi")) {
+      const cgiRows = await runCgiBench({
+        tmp,
+        pin: pin(SERVER_CPU),
+        cpu,
+        durationSec: duration,
+        connections: CGI_CONNECTIONS,
+      });
+      if (cgiRows.length === 0) {
+        console.log("\nCGI: skipped, neither python3 nor php-cgi is installed");
+      } else {
+        console.log(
+          `\nCGI, wrk -c${CGI_CONNECTIONS} -d${duration}s on a script printing "hello":\n`,
+        );
+        console.log(formatCgiTable(cgiRows, CGI_LANGUAGES));
+        console.log(`\n${formatCgiRatios(cgiRows, "lighttpd", CGI_LANGUAGES)}`);
       }
-      console.error(`bench: ${contender.name}…`);
-      let started;
-      try {
-        started = await contender.start(www, tmp, pin(SERVER_CPU), SMALL);
-      } catch (e) {
-        row.note = `failed to start: ${(e as Error).message}`;
-        console.error(`bench: ${contender.name} ${row.note}`);
-        continue;
-      }
-      try {
-        const url = (file: string) => `http://127.0.0.1:${started.port}/${file}`;
-        const cpu = pinned ? CLIENT_CPU : null;
-        row.small = await runWrk({ url: url(SMALL), connections: 50, durationSec: duration, cpu });
-        row.large = await runWrk({ url: url(LARGE), connections: 4, durationSec: duration, cpu });
-        if (contender.name === "webserv") rss = await readRss(started.child.pid);
-      } catch (e) {
-        row.note = `failed: ${(e as Error).message}`;
-        console.error(`bench: ${contender.name} ${row.note}`);
-        const log = (await started.log()).trim();
-        if (log !== "") console.error(`bench: ${contender.name} logged:\n${log}`);
-      } finally {
-        await killGroup(started.child);
-      }
+      failed = cgiRows.some((r) => r.note?.startsWith("failed")) || failed;
     }
-    console.log(formatTable(rows));
-    console.log("\nMB = 2^20 bytes (wrk's unit). Noisy machines: compare within one run.\n");
-    console.log(formatRatios(rows, ["Deno.serve", "nginx"]));
-    if (rss !== null) {
-      console.log(
-        `webserv memory after the run: RSS ${rss.rssMiB.toFixed(1)} MiB, ` +
-          `peak ${rss.peakMiB.toFixed(1)} MiB`,
-      );
-    }
-    const cgiRows = await runCgiBench({
-      tmp,
-      pin: pin(SERVER_CPU),
-      cpu: pinned ? CLIENT_CPU : null,
-      durationSec: duration,
-      connections: CGI_CONNECTIONS,
-    });
-    if (cgiRows.length === 0) {
-      console.log("\nCGI: skipped, neither python3 nor php-cgi is installed");
-    } else {
-      console.log(`\nCGI, wrk -c${CGI_CONNECTIONS} -d${duration}s on a script printing "hello":\n`);
-      console.log(formatCgiTable(cgiRows, CGI_LANGUAGES));
-      console.log(`\n${formatCgiRatios(cgiRows, "lighttpd", CGI_LANGUAGES)}`);
-    }
-    const failed = [...rows, ...cgiRows].some((r) => r.note?.startsWith("failed"));
     return failed ? 1 : 0;
   });
+}
+
+type Pin = (cpu: string) => string[];
+
+/** The static files table; true when a run failed. */
+async function staticBench(
+  www: string,
+  tmp: string,
+  duration: number,
+  pin: Pin,
+  cpu: string | null,
+): Promise<boolean> {
+  const rows: BenchRow[] = [];
+  let rss: { rssMiB: number; peakMiB: number } | null = null;
+  for (const contender of CONTENDERS) {
+    const row: BenchRow = { name: contender.name, small: null, large: null, note: null };
+    rows.push(row);
+    if (!(await available(contender))) {
+      row.note = `skipped: "${contender.binary}" not installed`;
+      console.error(`bench: ${contender.name} ${row.note}`);
+      continue;
+    }
+    console.error(`bench: ${contender.name}…`);
+    let started;
+    try {
+      started = await contender.start(www, tmp, pin(SERVER_CPU), SMALL);
+    } catch (e) {
+      row.note = `failed to start: ${(e as Error).message}`;
+      console.error(`bench: ${contender.name} ${row.note}`);
+      continue;
+    }
+    try {
+      const url = (file: string) => `http://127.0.0.1:${started.port}/${file}`;
+      row.small = await runWrk({ url: url(SMALL), connections: 50, durationSec: duration, cpu });
+      row.large = await runWrk({ url: url(LARGE), connections: 4, durationSec: duration, cpu });
+      if (contender.name === "webserv") rss = await readRss(started.child.pid);
+    } catch (e) {
+      row.note = `failed: ${(e as Error).message}`;
+      console.error(`bench: ${contender.name} ${row.note}`);
+      const log = (await started.log()).trim();
+      if (log !== "") console.error(`bench: ${contender.name} logged:\n${log}`);
+    } finally {
+      await killGroup(started.child);
+    }
+  }
+  console.log(formatTable(rows));
+  console.log("\nMB = 2^20 bytes (wrk's unit). Noisy machines: compare within one run.\n");
+  console.log(formatRatios(rows, ["Deno.serve", "nginx"]));
+  if (rss !== null) {
+    console.log(
+      `webserv memory after the run: RSS ${rss.rssMiB.toFixed(1)} MiB, ` +
+        `peak ${rss.peakMiB.toFixed(1)} MiB`,
+    );
+  }
+  return rows.some((r) => r.note?.startsWith("failed"));
+}
+
+/** The reverse-proxy table; true when a run failed. */
+async function proxyBench(
+  www: string,
+  tmp: string,
+  duration: number,
+  pin: Pin,
+  cpu: string | null,
+): Promise<boolean> {
+  if (!(await isInstalled("/usr/sbin/nginx"))) {
+    console.log("\nProxy: skipped, nginx (the upstream) is not installed");
+    return false;
+  }
+  const result = await runProxyBench({
+    tmp,
+    www,
+    file: SMALL,
+    serverPin: pin(SERVER_CPU),
+    upstreamPin: pin(CLIENT_CPU),
+    cpu,
+    durationSec: duration,
+    connections: PROXY_CONNECTIONS,
+  });
+  console.log(
+    `\nReverse proxy, wrk -c${PROXY_CONNECTIONS} -d${duration}s on the 1 KiB file from an ` +
+      `upstream nginx (CPU ${CLIENT_CPU}, shared with wrk), keepalive 32:\n`,
+  );
+  if (result.failure !== null) {
+    console.log(`failed: ${result.failure}`);
+    return true;
+  }
+  console.log(formatRunTable(result.rows));
+  console.log(`\n${formatRunRatio(result.rows, "webserv", "nginx")}`);
+  for (const probe of result.probes) console.log(`probe ${probe}`);
+  return result.rows.some((r) => r.note?.startsWith("failed"));
+}
+
+/** The compression table; true when a run failed. */
+async function gzipBench(
+  tmp: string,
+  duration: number,
+  pin: Pin,
+  cpu: string | null,
+): Promise<boolean> {
+  if (!(await isInstalled("/usr/sbin/nginx"))) {
+    console.log("\nCompression: skipped, nginx is not installed");
+    return false;
+  }
+  const result = await runGzipBench({
+    tmp,
+    pin: pin(SERVER_CPU),
+    cpu,
+    durationSec: duration,
+    connections: GZIP_CONNECTIONS,
+  });
+  console.log(
+    `\nCompression, wrk -c${GZIP_CONNECTIONS} -d${duration}s on a 10 KiB stylesheet ` +
+      `(gzip_comp_level 1, brotli_comp_level 6; node:zlib makes it ${result.sizes.gzip1} ` +
+      `bytes gzipped, ${result.sizes.br6} brotli):\n`,
+  );
+  console.log(formatRunTable(result.rows, "encoding"));
+  const [brotli, gzip, nginx] = GZIP_ROWS as [string, string, string];
+  console.log(`\n${formatRunRatio(result.rows, brotli, nginx)}`);
+  console.log(formatRunRatio(result.rows, gzip, nginx));
+  for (const note of result.notes) console.log(`probe ${note}`);
+  return result.rows.some((r) => r.note?.startsWith("failed"));
 }
 
 Deno.exit(await main());

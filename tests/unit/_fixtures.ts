@@ -4,6 +4,7 @@
  * overrides, just the values it depends on.
  */
 import { dirname } from "node:path";
+import { CompressedCache } from "../../lib/compression/cache.ts";
 import { Upstreams } from "../../lib/proxy/upstreams.ts";
 import { UserFiles } from "../../lib/access/user_files.ts";
 import { makeZones } from "../../lib/access/zones.ts";
@@ -170,6 +171,7 @@ export async function testServices(
   };
   return {
     files: new FileCache(),
+    compressed: new CompressedCache(),
     cgi: new CgiPool(),
     zones: makeZones(config),
     userFiles: new UserFiles(),

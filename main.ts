@@ -84,10 +84,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`webserv: ${describe(e)}`);
     return 1;
   }
-  for (const addr of server.addrs) {
-    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-    console.error(`webserv: listening on http://${host}:${addr.port}/`);
-  }
+  for (const url of server.urls) console.error(`webserv: listening on ${url}`);
   const stopped = Promise.withResolvers<void>();
   const stop = () => {
     console.error("webserv: shutting down");

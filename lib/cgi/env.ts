@@ -25,6 +25,8 @@ export interface CgiEnvInput {
   serverNames: readonly string[];
   local: CgiAddress;
   remote: CgiAddress;
+  /** The request came over TLS: REQUEST_SCHEME=https and HTTPS=on. */
+  secure?: boolean;
   /** The body's length in bytes; 0 or null when there is no body. */
   contentLength: number | null;
   /** The request's session where `session on` applies: SESSION_ID and SESSION_FILE. */
@@ -64,7 +66,7 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
     SERVER_PORT: String(input.local.port),
     REQUEST_METHOD: head.method,
     REQUEST_URI: head.target,
-    REQUEST_SCHEME: "http",
+    REQUEST_SCHEME: input.secure ? "https" : "http",
     SCRIPT_NAME: input.scriptName,
     SCRIPT_FILENAME: input.scriptFilename,
     DOCUMENT_ROOT: input.documentRoot,
@@ -74,6 +76,8 @@ export function buildCgiEnv(input: CgiEnvInput): Record<string, string> {
     REDIRECT_STATUS: "200",
     PATH: CGI_PATH,
   };
+  // Not RFC 3875's, but what scripts look for (Apache's, nginx's fastcgi_params).
+  if (input.secure) env.HTTPS = "on";
   // PATH_INFO and PATH_TRANSLATED only exist when something follows the script's name.
   if (input.pathInfo !== "") {
     env.PATH_INFO = input.pathInfo;

@@ -73,3 +73,25 @@ export async function hostResolves(host: string, failure: string): Promise<strin
     return failure;
   }
 }
+
+/**
+ * A certificate and key files must be readable PEM that rustls takes as a pair (tried on a
+ * listener bound to a loopback port and closed at once).
+ */
+export async function certificatePairLoads(cert: string, key: string): Promise<string | null> {
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (e) {
+      throw `cannot load ${what} "${path}": ${(e as Error).message}`;
+    }
+  };
+  try {
+    const pem = { cert: await read(cert, "certificate"), key: await read(key, "certificate key") };
+    Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...pem }).close();
+    return null;
+  } catch (e) {
+    if (typeof e === "string") return e;
+    return `cannot use certificate "${cert}" with key "${key}": ${(e as Error).message}`;
+  }
+}

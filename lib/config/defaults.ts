@@ -100,6 +100,9 @@ export function defaultSettings(configDir: string): Settings {
     gzipProxied: ["off"],
     gzipDisable: [],
     gzipHttpVersion: "1.1",
+    sslCertificate: null,
+    sslCertificateKey: null,
+    sslHandshakeTimeout: 60_000,
     gzipStatic: "off",
     brotliStatic: "off",
   };

@@ -11,6 +11,7 @@ import * as zip from "./compression_setters.ts";
 import * as proxy from "./proxy_setters.ts";
 import { proxyPass } from "./proxy_pass.ts";
 import * as set from "./setters.ts";
+import * as tls from "./tls_setters.ts";
 import { upstreamBlock, upstreamServer } from "./upstream.ts";
 import {
   enumSlot,
@@ -143,6 +144,11 @@ const TABLE: Directive[] = [
   { name: "proxy_next_upstream", contexts: ANY, arity: ONE_OR_MORE, apply: proxy.proxyNextUpstream },
   { name: "proxy_next_upstream_tries", contexts: ANY, arity: ONE, apply: numberSlot(SETTINGS, "proxyNextUpstreamTries", { min: 0 }) },
   { name: "proxy_next_upstream_timeout", contexts: ANY, arity: ONE, apply: timeSlot(SETTINGS, "proxyNextUpstreamTimeout") },
+
+  // TLS.
+  { name: "ssl_certificate", contexts: HTTP_SRV, arity: ONE, apply: tls.pemFile("sslCertificate") },
+  { name: "ssl_certificate_key", contexts: HTTP_SRV, arity: ONE, apply: tls.pemFile("sslCertificateKey") },
+  { name: "ssl_handshake_timeout", contexts: HTTP_SRV, arity: ONE, apply: timeSlot(SETTINGS, "sslHandshakeTimeout", { min: 1 }) },
 
   // Compression.
   { name: "gzip", contexts: ANY, arity: ONE, apply: flagSlot(SETTINGS, "gzip") },

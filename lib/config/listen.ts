@@ -71,24 +71,31 @@ export function formatListen(address: ListenAddress): string {
 
 /** nginx's `listen` parameters that webserv does not implement, with what to say about each. */
 const UNSUPPORTED_PARAMETERS: ReadonlyMap<string, string> = new Map([
-  ["ssl", '"ssl" parameter is not supported yet'],
   ["http2", '"http2" parameter is not supported by webserv'],
   ["quic", '"quic" parameter is not supported by webserv'],
   ["proxy_protocol", '"proxy_protocol" parameter is not supported by webserv'],
 ]);
 
 /**
- * The parameters after the address: `default_server` (the address's default server) is the only
- * one webserv acts on. nginx parameters it does not implement are named as such; anything else is
+ * The parameters after the address: `default_server` (the address's default server) and `ssl`
+ * (TLS on this address) are the ones webserv acts on. nginx parameters it does not implement are named as such; anything else is
  * nginx's `invalid parameter "x"`.
  */
-export function parseListenParameters(params: readonly string[]): { defaultServer: boolean } | {
+export function parseListenParameters(params: readonly string[]): {
+  defaultServer: boolean;
+  ssl: boolean;
+} | {
   error: string;
 } {
   let defaultServer = false;
+  let ssl = false;
   for (const param of params) {
     if (param === "default_server") {
       defaultServer = true;
+      continue;
+    }
+    if (param === "ssl") {
+      ssl = true;
       continue;
     }
     const name = param.split("=", 1)[0]!;
@@ -96,7 +103,7 @@ export function parseListenParameters(params: readonly string[]): { defaultServe
     if (unsupported !== undefined) return { error: unsupported };
     return { error: `invalid parameter "${param}"` };
   }
-  return { defaultServer };
+  return { defaultServer, ssl };
 }
 
 /** Whether a listen host is an address literal (nothing to resolve). */

@@ -10,6 +10,7 @@ import {
 import type { LocationDraft, MainDraft, ProxyPassDraft, ServerDraft } from "./draft.ts";
 import { MimeTypes } from "../http/mime.ts";
 import { ConfigError } from "./config_error.ts";
+import { certificatePairLoads } from "./checks.ts";
 import { eachLocation } from "./each_location.ts";
 import { resolveProxyPass } from "./proxy_pass.ts";
 import type {
@@ -141,7 +142,7 @@ function mergeServer(
   }
   const listen = draft.listen.length > 0
     ? draft.listen.map((a) => ({ ...a }))
-    : [{ ...DEFAULT_LISTEN, defaultServer: false }];
+    : [{ ...DEFAULT_LISTEN, defaultServer: false, ssl: false }];
   const merged = mergeLocations(settings, drafts, resolve);
   return {
     ...settings,
@@ -156,6 +157,40 @@ function mergeServer(
     sessions: { ...DEFAULT_SESSIONS, ...draft.sessions },
     pos: draft.pos,
   };
+}
+
+/**
+ * A server listening with `ssl` needs a certificate and its key (nginx's rule, at start-up); the
+ * files must load as a pair (checked with the other deferred checks).
+ */
+function checkCertificates(config: Config): void {
+  const pairs = new Set<string>();
+  for (const server of config.servers) {
+    if (!server.listen.some((l) => l.ssl)) continue;
+    const { sslCertificate: cert, sslCertificateKey: key } = server;
+    for (
+      const [value, name] of [[cert, "ssl_certificate"], [key, "ssl_certificate_key"]] as const
+    ) {
+      if (value === null) {
+        const { file, line } = server.pos;
+        throw new ConfigError(
+          file,
+          line,
+          `no "${name}" is defined for the "listen ... ssl" directive`,
+        );
+      }
+    }
+    if (cert!.kind !== "file" || key!.kind !== "file") continue;
+    const pair = `${cert!.path}\0${key!.path}`;
+    if (pairs.has(pair)) continue;
+    pairs.add(pair);
+    const [certPath, keyPath] = [cert!.path, key!.path];
+    config.checks.push({
+      pos: cert!.pos,
+      severity: "error",
+      run: () => certificatePairLoads(certPath, keyPath),
+    });
+  }
 }
 
 /** Every limit_req and limit_conn must name a zone the file defines (nginx: at start-up). */
@@ -203,6 +238,7 @@ export function mergeConfig(draft: MainDraft): Config {
     notices: draft.notices,
   };
   checkZones(config);
+  checkCertificates(config);
   // $realpath_root: each location's root with its links resolved, once, when the file is checked.
   for (const server of config.servers) {
     for (const location of eachLocation(server)) {

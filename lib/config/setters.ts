@@ -57,7 +57,7 @@ export const listen: Apply = (scope, [address = "", ...params], env) => {
     const failure = `host not found in "${address}" of the "listen" directive`;
     env.defer(() => hostResolves(parsed.host, failure));
   }
-  server.listen.push({ ...parsed, defaultServer: options.defaultServer });
+  server.listen.push({ ...parsed, ...options });
 };
 
 /** `server_name name …;`: lower-cased, repeats dropped. */

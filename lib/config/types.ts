@@ -14,6 +14,8 @@ export interface ListenAddress {
 export interface Listen extends ListenAddress {
   /** `default_server`: this server is the address's default (else the first server is). */
   defaultServer: boolean;
+  /** `ssl`: connections to this address speak TLS (an address is TLS when any listen says so). */
+  ssl: boolean;
 }
 
 /** Where in the config file a directive or block was written. */
@@ -176,10 +178,21 @@ export interface Settings {
   gzipDisable: ("msie6" | RegExp)[];
   /** `gzip_http_version`: the lowest request version that gets compression. */
   gzipHttpVersion: "1.0" | "1.1";
+  /** `ssl_certificate` and `ssl_certificate_key`: PEM files, or the server's ACME certificate. */
+  sslCertificate: PemSource | null;
+  sslCertificateKey: PemSource | null;
+  /** `ssl_handshake_timeout`: how long a TLS handshake may take. */
+  sslHandshakeTimeout: number;
   /** `gzip_static` and `brotli_static`: serve `file.gz` / `file.br` beside `file`. */
   gzipStatic: "off" | "on" | "always";
   brotliStatic: "off" | "on" | "always";
 }
+
+/**
+ * A certificate's or key's PEM: a file (an absolute path), or `$acme_certificate` /
+ * `$acme_certificate_key`, what the server's `acme_certificate` obtained.
+ */
+export type PemSource = ({ kind: "file"; path: string } | { kind: "acme" }) & { pos: SourcePos };
 
 /** What `gzip_proxied` may name. */
 export type GzipProxied =

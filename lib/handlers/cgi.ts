@@ -71,6 +71,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): ContentHandle
       serverNames: ctx.server.serverNames,
       local: ctx.local,
       remote: ctx.remote,
+      secure: ctx.secure,
       contentLength: body.length,
       session: session === null ? undefined : { id: session.id, file: session.file },
     });
@@ -125,7 +126,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): ContentHandle
  */
 function startSession(ctx: RequestContext, scriptName: string): Promise<CgiSession> | null {
   const hub = ctx.services.sessions.for(ctx.server);
-  return hub?.begin(ctx.head, scriptName, ctx.location.cgiTimeout) ?? null;
+  return hub?.begin(ctx.head, scriptName, ctx.location.cgiTimeout, ctx.secure) ?? null;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface RequestContext {
   local: Deno.NetAddr;
   /** The connection's number ($connection, and `*N` in error-log lines). */
   connection: number;
+  /** The connection speaks TLS. */
+  secure: boolean;
   /** The Host header without port, lower-cased ("" when absent). */
   host: string;
   services: Services;

@@ -6,6 +6,8 @@ const WILDCARDS = new Set(["0.0.0.0", "::"]);
 /** One socket to bind and the servers it serves. */
 export interface Binding {
   addr: ListenAddress;
+  /** TLS: some `listen` of this address says `ssl` (nginx: the address is then TLS for all). */
+  ssl: boolean;
   servers: ServerConfig[];
   byAddress: Map<string, ServerConfig[]>;
 }
@@ -23,8 +25,11 @@ export function bindings(servers: ServerConfig[]): Binding[] {
       const key = bindingKey(addr);
       const group = groups.get(key);
       if (group === undefined) {
-        groups.set(key, { addr, servers: [server], byAddress: new Map() });
-      } else if (!group.servers.includes(server)) {
+        groups.set(key, { addr, ssl: addr.ssl, servers: [server], byAddress: new Map() });
+        continue;
+      }
+      group.ssl ||= addr.ssl;
+      if (!group.servers.includes(server)) {
         if (addr.defaultServer) group.servers.unshift(server);
         else group.servers.push(server);
       }
@@ -36,6 +41,7 @@ export function bindings(servers: ServerConfig[]): Binding[] {
     const wildcard = [...WILDCARDS].map((w) => groups.get(`${w}:${port}`)).find((g) => g);
     if (wildcard === undefined) continue;
     wildcard.byAddress.set(host, group.servers);
+    wildcard.ssl ||= group.ssl;
     groups.delete(key);
   }
   return [...groups.values()];

@@ -56,6 +56,20 @@ const NO_HEAD: RequestHead = {
   headers: [],
 };
 
+/**
+ * A client's connection as the driver uses it: a Deno.TcpConn, or a TLS connection whose
+ * handshake is done (NodeTlsConn).
+ */
+export interface ClientConn {
+  readonly localAddr: Deno.NetAddr;
+  readonly remoteAddr: Deno.NetAddr;
+  read(into: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(on: boolean): void;
+}
+
 /** Numbers connections for $connection, as nginx does. */
 let connections = 0;
 
@@ -86,7 +100,7 @@ export class Connection implements Expirable, BodySource {
   #headBytes = 0;
   #pipelined = false;
 
-  constructor(private readonly conn: Deno.TcpConn, private readonly site: Site) {
+  constructor(private readonly conn: ClientConn, private readonly site: Site) {
     this.#parser = new HeadParser(site.limits);
     this.#servers = site.byAddress.get(conn.localAddr.hostname) ?? site.servers;
     this.#settings = this.#servers[0]!;
@@ -98,7 +112,7 @@ export class Connection implements Expirable, BodySource {
   async serve(): Promise<void> {
     watch(this);
     try {
-      this.conn.setNoDelay(true);
+      this.conn.setNoDelay?.(true);
       await this.#loop();
     } catch (e) {
       if (!(e instanceof TimedOut) && !isDisconnect(e) && !this.#closed) {
@@ -246,6 +260,7 @@ export class Connection implements Expirable, BodySource {
         remote: this.conn.remoteAddr,
         local: this.conn.localAddr,
         connection: this.#number,
+        secure: this.site.tls,
         services: this.site.services,
         state,
         clientGone: () => watch.signal,

@@ -15,6 +15,7 @@ import type { Binding } from "./bindings.ts";
 import type { Connection } from "./connection.ts";
 import { type ConnectionLimits, DRIVER_DEFAULTS } from "./limits.ts";
 import type { Site } from "./site.ts";
+import { Certificates } from "../tls/certificates.ts";
 
 /** Test hooks for the limits the configuration does not set. */
 export interface StartOptions {
@@ -51,6 +52,7 @@ export class Generation {
     readonly limits: ConnectionLimits,
     readonly services: Services,
     readonly accessLogs: Map<string, AccessLog>,
+    readonly certificates: Certificates,
   ) {}
 
   /**
@@ -83,7 +85,8 @@ export class Generation {
         sessions,
         log,
       };
-      return new Generation(all, config, limits, services, accessLogs);
+      const certificates = await Certificates.load(config);
+      return new Generation(all, config, limits, services, accessLogs, certificates);
     } catch (e) {
       for (const access of accessLogs.values()) await access.close();
       await log.close();
@@ -99,6 +102,8 @@ export class Generation {
       limits: this.limits,
       services: this.services,
       accessLogs: this.accessLogs,
+      tls: binding.ssl,
+      certificates: this.certificates,
     };
   }
 

@@ -5,6 +5,9 @@ import { type Binding, bindingKey, bindings } from "./bindings.ts";
 import { Connection } from "./connection.ts";
 import { Generation, type StartOptions } from "./generation.ts";
 import type { Site } from "./site.ts";
+import { NodeTlsListener } from "../tls/node_tls_listener.ts";
+import { certificateFor } from "../tls/sni.ts";
+import type { ClientConn } from "./connection.ts";
 
 export type { StartOptions };
 
@@ -12,6 +15,8 @@ export type { StartOptions };
 export interface RunningServer {
   /** The bound address of each listener (port 0 in the config is resolved here). */
   readonly addrs: Deno.NetAddr[];
+  /** The URL of each listener: `http://127.0.0.1:8080/`, `https://[::1]:443/`. */
+  readonly urls: string[];
   /**
    * Serves a new configuration (SIGHUP): addresses still listed keep their sockets, new ones are
    * bound, dropped ones closed; new connections get the new configuration, connections in
@@ -25,10 +30,17 @@ export interface RunningServer {
 
 const BACKOFF_MS = 50;
 
+/** Any listener the server binds: plain TCP, or TLS (node_tls_listener.ts says why node's). */
+interface Listener {
+  readonly addr: Deno.NetAddr;
+  accept(): Promise<ClientConn>;
+  close(): void;
+}
+
 /** A bound socket; its site (and generation) is swapped by a reload. */
 interface Socket {
   key: string;
-  listener: Deno.TcpListener;
+  listener: Listener;
   site: Site;
   generation: Generation;
   loop: Promise<void>;
@@ -43,7 +55,7 @@ export async function startServer(
   let generation = await Generation.open(all, config, options);
   let sockets: Socket[] = [];
   try {
-    sockets = bind(bindings(config.servers), new Map(), generation);
+    sockets = await bind(bindings(config.servers), new Map(), generation);
   } catch (e) {
     await generation.retire();
     throw e;
@@ -53,6 +65,12 @@ export async function startServer(
   const server: RunningServer = {
     get addrs() {
       return sockets.map((s) => s.listener.addr);
+    },
+    get urls() {
+      return sockets.map(({ listener: { addr }, site }) => {
+        const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+        return `${site.tls ? "https" : "http"}://${host}:${addr.port}/`;
+      });
     },
     reload(next) {
       reloading = reloading.then(async () => {
@@ -69,7 +87,7 @@ export async function startServer(
         }
         let updated: Socket[];
         try {
-          updated = bind(bindings(next.servers), kept, fresh);
+          updated = await bind(bindings(next.servers), kept, fresh);
         } catch (e) {
           await fresh.retire();
           throw e;
@@ -104,19 +122,25 @@ export async function startServer(
  * Gives each binding a socket: one of `kept` for an address already bound (its new site takes
  * effect for the next connection), else a new one. All or nothing: a failure closes the new ones.
  */
-function bind(wanted: Binding[], kept: Map<string, Socket>, generation: Generation): Socket[] {
+async function bind(
+  wanted: Binding[],
+  kept: Map<string, Socket>,
+  generation: Generation,
+): Promise<Socket[]> {
   const made: Socket[] = [];
   const reused: [Socket, Site, string][] = [];
   try {
     for (const binding of wanted) {
       const key = bindingKey(binding.addr);
       const site = generation.site(binding);
-      const socket = kept.get(key);
-      if (socket !== undefined) {
-        reused.push([socket, site, key]);
+      const old = kept.get(key);
+      if (old !== undefined) {
+        reused.push([old, site, key]);
         continue;
       }
-      made.push({ key, listener: listen(binding), site, generation, loop: Promise.resolve() });
+      const socket: Socket = { key, listener: null!, site, generation, loop: Promise.resolve() };
+      socket.listener = await listen(binding, socket);
+      made.push(socket);
     }
   } catch (e) {
     for (const socket of made) socket.listener.close();
@@ -133,13 +157,30 @@ function bind(wanted: Binding[], kept: Map<string, Socket>, generation: Generati
   return wanted.map((b) => sockets.find((s) => s.key === bindingKey(b.addr))!);
 }
 
+/**
+ * A TLS listener whose certificate is chosen per handshake from the socket's current site (so a
+ * reload or a renewed certificate applies to the next handshake).
+ */
+function tlsListener(socket: Socket, hostname: string, port: number): Promise<Listener> {
+  return NodeTlsListener.listen({
+    hostname,
+    port,
+    certificate: (sni) => certificateFor(socket.site.servers, socket.site.certificates, sni),
+    handshakeTimeoutMs: socket.site.servers[0]!.sslHandshakeTimeout,
+    onFailure: (remote, why) =>
+      socket.site.services.log.report("info", "TLS handshake failed", `${remote}: ${why}`),
+  });
+}
+
 /** Binds one address; a failure names it (`cannot listen on 127.0.0.1:8080: address in use`). */
-function listen(binding: Binding): Deno.TcpListener {
+async function listen(binding: Binding, socket: Socket): Promise<Listener> {
   const { host: hostname, port } = binding.addr;
   try {
+    if (binding.ssl) return await tlsListener(socket, hostname, port);
     return Deno.listen({ hostname, port, transport: "tcp" });
   } catch (e) {
-    const reason = e instanceof Deno.errors.AddrInUse
+    const reason = e instanceof Deno.errors.AddrInUse ||
+        (e as { code?: string }).code === "EADDRINUSE"
       ? "address already in use"
       : e instanceof Error
       ? e.message
@@ -160,7 +201,7 @@ const BUSY = new TextEncoder().encode(
 );
 
 /** Past `worker_connections`: a short 503 instead of a served connection (never a crash). */
-async function refuse(conn: Deno.TcpConn): Promise<void> {
+async function refuse(conn: ClientConn): Promise<void> {
   try {
     await conn.write(BUSY);
   } catch {
@@ -177,7 +218,7 @@ async function refuse(conn: Deno.TcpConn): Promise<void> {
  */
 async function acceptLoop(socket: Socket): Promise<void> {
   for (;;) {
-    let conn: Deno.TcpConn;
+    let conn: ClientConn;
     try {
       conn = await socket.listener.accept();
     } catch (e) {

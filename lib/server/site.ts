@@ -2,6 +2,7 @@
 import type { ServerConfig } from "../config/types.ts";
 import type { AccessLog } from "../log/access_log.ts";
 import type { Services } from "../phases/context.ts";
+import type { Certificates } from "../tls/certificates.ts";
 import type { ConnectionLimits } from "./limits.ts";
 
 export interface Site {
@@ -17,4 +18,8 @@ export interface Site {
   services: Services;
   /** Access logs by target ("stdout" or a path). */
   accessLogs: Map<string, AccessLog>;
+  /** Connections to this address speak TLS. */
+  tls: boolean;
+  /** The certificates of this configuration's servers. */
+  certificates: Certificates;
 }

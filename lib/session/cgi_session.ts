@@ -33,6 +33,7 @@ export class CgiSession {
   #finishing: Promise<void> | null = null;
   /** respond() at work: finish() waits for it (the id may change). */
   #responding: Promise<unknown> = Promise.resolve();
+  readonly #cookie: SessionCookieOptions;
 
   constructor(
     private readonly hub: SessionContext,
@@ -44,9 +45,12 @@ export class CgiSession {
     private readonly label: string,
     /** Holds on the session's ids, released once its data is stored. */
     private readonly held: Release[] = [],
+    /** The request came over TLS: the cookie is `Secure` whatever session_cookie_secure says. */
+    secure = false,
   ) {
     this.#id = resolved.id;
     this.#issued = resolved.issued;
+    this.#cookie = secure ? { ...hub.cookie, secure: true } : hub.cookie;
   }
 
   /** The session's id (a new one after `regenerate`). */
@@ -85,7 +89,7 @@ export class CgiSession {
     if (asked.has("destroy")) {
       this.#destroyed = true;
       await this.hub.store.delete(this.#id);
-      out.push(["Set-Cookie", expiredSessionCookie(this.hub.cookie)]);
+      out.push(["Set-Cookie", expiredSessionCookie(this.#cookie)]);
       return out;
     }
     if (asked.has("regenerate")) {
@@ -94,7 +98,7 @@ export class CgiSession {
       this.held.push(await this.hub.locks.acquire(this.#id, 0));
       this.#issued = true;
     }
-    if (this.#issued) out.push(["Set-Cookie", sessionCookie(this.#id, this.hub.cookie)]);
+    if (this.#issued) out.push(["Set-Cookie", sessionCookie(this.#id, this.#cookie)]);
     return out;
   }
 

@@ -71,7 +71,12 @@ export class SessionHub implements SessionContext {
    * stored, at most `maxWaitMs`): the follow-up of a redirect must see what the script stored, and
    * two requests must not both add one to the same counter. `label` names the script in logs.
    */
-  async begin(head: RequestHead, label: string, maxWaitMs = 30_000): Promise<CgiSession> {
+  async begin(
+    head: RequestHead,
+    label: string,
+    maxWaitMs = 30_000,
+    secure = false,
+  ): Promise<CgiSession> {
     const cookies = getHeaders(head, "cookie");
     const claimed = claimedSessionId(cookies, this.cookie.name);
     const held: Release[] = [];
@@ -81,7 +86,7 @@ export class SessionHub implements SessionContext {
       if (resolved.id !== claimed) held.push(await this.locks.acquire(resolved.id, 0));
       const text = JSON.stringify(resolved.data);
       const file = await writeSessionFile(this.fileDir, text);
-      return new CgiSession(this, resolved, file, text, label, held);
+      return new CgiSession(this, resolved, file, text, label, held, secure);
     } catch (e) {
       for (const release of held) release();
       throw e;

@@ -18,6 +18,8 @@ export interface VariableScope {
   host: string;
   local: Deno.NetAddr;
   remote: Deno.NetAddr;
+  /** The connection speaks TLS ($scheme https, $https on). */
+  secure?: boolean;
   server: { readonly serverNames: readonly string[] };
   location: {
     readonly root: string;
@@ -129,8 +131,8 @@ function remoteUser(ctx: VariableScope): string {
 }
 
 const TABLE: ReadonlyMap<string, Variable> = new Map([
-  ["scheme", plain(() => "http")],
-  ["https", plain(() => "")],
+  ["scheme", plain((ctx) => ctx.secure ? "https" : "http")],
+  ["https", plain((ctx) => ctx.secure ? "on" : "")],
   ["host", plain(host)],
   ["request_uri", plain((ctx) => ctx.head.target)],
   ["uri", { get: (ctx) => ctx.path, decoded: true }],

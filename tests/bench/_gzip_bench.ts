@@ -7,7 +7,7 @@
  * webserv answers with brotli and nginx with gzip; a second webserv run sends
  * `Accept-Encoding: gzip` for a like-for-like gzip figure.
  *
- * Each server is probed first: the answer's `Content-Encoding` is reported in its row, and a
+ * Each run gets a second of load first, not reported. Each server is probed first: the answer's `Content-Encoding` is reported in its row, and a
  * compressed body must decompress to the file. A webserv that does not compress yet (the filter
  * has not landed) still gets its row, marked "identity"; a webserv whose config rejects the
  * brotli directives is started again without them, and the row says so.
@@ -16,7 +16,14 @@ import { join } from "node:path";
 import zlib from "node:zlib";
 import { killGroup, spawnGroup } from "./_child.ts";
 import { freePort, type Started } from "./_servers.ts";
-import { nginxConfig, rawGet, type RunRow, startNginx, startWebserv } from "./_proxy_bench.ts";
+import {
+  nginxConfig,
+  rawGet,
+  type RunRow,
+  startNginx,
+  startWebserv,
+  WARM_UP_SEC,
+} from "./_proxy_bench.ts";
 import { parseWrkOutput, type WrkResult } from "./_wrk.ts";
 
 /** The stylesheet's name and size. */
@@ -380,13 +387,10 @@ export async function runGzipBench(options: GzipBenchOptions): Promise<GzipBench
           continue;
         }
         try {
-          row.run = await runWrkWithHeaders(
-            `http://127.0.0.1:${started.port}/${CSS_FILE}`,
-            options.connections,
-            options.durationSec,
-            headers,
-            options.cpu,
-          );
+          const url = `http://127.0.0.1:${started.port}/${CSS_FILE}`;
+          const { connections, cpu } = options;
+          await runWrkWithHeaders(url, connections, WARM_UP_SEC, headers, cpu);
+          row.run = await runWrkWithHeaders(url, connections, options.durationSec, headers, cpu);
         } catch (e) {
           row.note = `failed: ${(e as Error).message}`;
           console.error(`bench: compression ${run.name} ${row.note}`);

@@ -4,7 +4,8 @@
  * turn on the servers' CPU, with the same upstream block (`keepalive 32`, `proxy_http_version
  * 1.1`, `proxy_set_header Connection ""`). Before it is measured, each proxy is probed: the body
  * must be the file and the answer must carry the upstream's `X-Upstream` field; a second probe
- * tells whether the proxy reused its upstream connection (`$connection_requests` > 1).
+ * tells whether the proxy reused its upstream connection (`$connection_requests` > 1). Each
+ * proxy gets a second of load, not reported, before the measured run.
  *
  * Also the helpers the compression part shares: nginx under a prefix of its own, a raw HTTP/1.1
  * probe, and a one-run-per-server table.
@@ -17,6 +18,8 @@ import { runWrk, type WrkResult } from "./_wrk.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");
 const NGINX = "/usr/sbin/nginx";
+/** Seconds of load before each measured run, not reported (webserv's JIT warms up). */
+export const WARM_UP_SEC = 1;
 /** The upstream block's name in both proxies' configs. */
 const UPSTREAM = "app";
 
@@ -423,12 +426,14 @@ export async function runProxyBench(options: ProxyBenchOptions): Promise<ProxyBe
       try {
         const probe = await probeProxy(started.port, `/${options.file}`, file);
         result.probes.push(`${contender.name}: ${probe}`);
-        row.run = await runWrk({
+        const load = {
           url: `http://127.0.0.1:${started.port}/${options.file}`,
           connections: options.connections,
-          durationSec: options.durationSec,
           cpu: options.cpu,
-        });
+        };
+        // A fresh Deno process runs its first seconds unoptimised: warm up, then measure.
+        await runWrk({ ...load, durationSec: WARM_UP_SEC });
+        row.run = await runWrk({ ...load, durationSec: options.durationSec });
       } catch (e) {
         row.note = `failed: ${(e as Error).message}`;
         console.error(`bench: proxy ${contender.name} ${row.note}`);

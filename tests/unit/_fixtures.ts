@@ -73,7 +73,7 @@ export function testServer(
   return {
     ...settings,
     mime: MimeTypes.of(settings),
-    listen: [{ ...DEFAULT_LISTEN, defaultServer: false }],
+    listen: [{ ...DEFAULT_LISTEN, defaultServer: false, ssl: false }],
     serverNames: [],
     locations,
     regexes: [],
@@ -207,6 +207,7 @@ export function testContext(overrides: Partial<RequestContext> = {}): RequestCon
     remote: { transport: "tcp", hostname: "127.0.0.1", port: 50000 },
     local: { transport: "tcp", hostname: "127.0.0.1", port: 8080 },
     connection: 1,
+    secure: false,
     host: "localhost",
     captures: [],
     services: TEST_SERVICES,

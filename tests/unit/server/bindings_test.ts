@@ -6,7 +6,7 @@ import { testServer } from "../_fixtures.ts";
 function server(name: string, ...listen: string[]) {
   const addrs: Listen[] = listen.map((text) => {
     const [, host, port, flag] = /^(.*):(\d+)( default_server)?$/.exec(text)!;
-    return { host: host!, port: Number(port), defaultServer: flag !== undefined };
+    return { host: host!, port: Number(port), defaultServer: flag !== undefined, ssl: false };
   });
   return testServer(undefined, { serverNames: [name], listen: addrs });
 }

@@ -1,0 +1,230 @@
+/**
+ * HTTPS with certificate files, over real TLS clients (node:tls, which sends SNI and verifies the
+ * chain against the test CA): requests of every kind, SNI among two names, broken and stalled
+ * handshakes, plain HTTP to a TLS port, the configuration's checks, and a reload that changes
+ * the certificate while a download is under way.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import tls from "node:tls";
+import { loadConfig } from "../../lib/config/load.ts";
+import { RawClient } from "./_client.ts";
+import { startTestServer, type TestServer } from "./_server.ts";
+import { type TestCa, testCa, tlsExchange } from "./_tls.ts";
+
+const CGI = join(import.meta.dirname!, "..", "testdata", "cgi");
+
+async function withTls(
+  fn: (s: TestServer, ca: TestCa) => Promise<void>,
+  extra = "",
+): Promise<void> {
+  const ca = await testCa();
+  const a = await ca.issue("a", ["a.test", "www.a.test"]);
+  const b = await ca.issue("b", ["b.test"]);
+  const s = await startTestServer(
+    `
+access_log off;
+error_log error.log info;
+ssl_handshake_timeout 500ms;
+server {
+  listen 127.0.0.1:0 ssl;
+  server_name a.test www.a.test;
+  ssl_certificate ${a.cert};
+  ssl_certificate_key ${a.key};
+  root site;
+  location /who { return 200 "a $scheme $https"; }
+  location /cgi/ { alias ${CGI}/; cgi .py /usr/bin/python3; }
+  location /up/ { upload_store uploads; }
+  location /s/ { alias ${CGI}/; cgi .py /usr/bin/python3; session on; }
+  ${extra}
+}
+server {
+  listen 127.0.0.1:0 ssl;
+  server_name b.test;
+  ssl_certificate ${b.cert};
+  ssl_certificate_key ${b.key};
+  location /who { return 200 "b $scheme"; }
+}`,
+    { "site/index.html": "hello over TLS\n", "uploads/.keep": "" },
+  );
+  try {
+    await fn(s, ca);
+  } finally {
+    await s.close();
+    await ca.close();
+  }
+}
+
+const get = (path: string, host: string, extra = "") =>
+  `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`;
+
+Deno.test("HTTPS: files, return, CGI with HTTPS=on, uploads, the session cookie Secure", async () => {
+  await withTls(async ({ port, dir }, ca) => {
+    const page = await tlsExchange(port, "a.test", ca.caPem, get("/", "a.test"));
+    assert.equal(page.subject, "a.test");
+    assert.equal(page.alpn, "http/1.1");
+    assert.match(page.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nhello over TLS\n$/);
+    assert.match(
+      (await tlsExchange(port, "a.test", ca.caPem, get("/who", "a.test"))).text,
+      /a https on$/,
+    );
+    const env = (await tlsExchange(port, "a.test", ca.caPem, get("/cgi/env.py", "a.test"))).text;
+    assert.match(env, /^HTTPS=on$/m);
+    assert.match(env, /^REQUEST_SCHEME=https$/m);
+    const body = "x".repeat(100_000);
+    const upload = await tlsExchange(
+      port,
+      "a.test",
+      ca.caPem,
+      `PUT /up/big.txt HTTP/1.1\r\nHost: a.test\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    assert.match(upload.text, /^HTTP\/1\.1 201 /);
+    assert.equal(await Deno.readTextFile(join(dir, "uploads", "big.txt")), body);
+    const session = (await tlsExchange(port, "a.test", ca.caPem, get("/s/env.py", "a.test"))).text;
+    assert.match(session, /^Set-Cookie: [^\r]*; Secure/m);
+  });
+});
+
+Deno.test("SNI: each name gets its own certificate; an unknown name gets the default server's", async () => {
+  await withTls(async ({ port }, ca) => {
+    const a = await tlsExchange(port, "www.a.test", ca.caPem, get("/who", "www.a.test"));
+    assert.deepEqual([a.subject, a.text.endsWith("a https on")], ["a.test", true]);
+    const b = await tlsExchange(port, "b.test", ca.caPem, get("/who", "b.test"));
+    assert.deepEqual([b.subject, b.text.endsWith("b https")], ["b.test", true]);
+    // No certificate names c.test: the client refuses the default server's.
+    await assert.rejects(
+      tlsExchange(port, "c.test", ca.caPem, get("/who", "c.test")),
+      /altnames|hostname|certificate/i,
+    );
+  });
+});
+
+Deno.test("a broken, a stalled and a plain-HTTP handshake end quietly; the server goes on", async () => {
+  await withTls(async ({ port, server }, ca) => {
+    const garbage = await RawClient.connect(port);
+    await garbage.send(new Uint8Array(64).fill(0x16));
+    assert.ok(await garbage.closedByServer(5000));
+    garbage.close();
+    const plain = await RawClient.connect(port);
+    await plain.send("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    assert.ok(await plain.closedByServer(5000));
+    plain.close();
+    // Connected, but never a ClientHello: closed after ssl_handshake_timeout (500ms).
+    const started = Date.now();
+    const stalled = await RawClient.connect(port);
+    assert.ok(await stalled.closedByServer(5000));
+    assert.ok(Date.now() - started >= 400, "closed before the timeout");
+    stalled.close();
+    const after = await tlsExchange(port, "a.test", ca.caPem, get("/who", "a.test"));
+    assert.match(after.text, /a https on$/);
+    const lines = await (async () => {
+      await server.shutdown();
+      return [];
+    })();
+    assert.deepEqual(lines, []);
+  });
+});
+
+Deno.test("a reload serves a new certificate to new connections; a download under way finishes", async () => {
+  const ca = await testCa();
+  const first = await ca.issue("first", ["a.test"]);
+  const second = await ca.issue("second", ["a.test"]);
+  const big = new Uint8Array(8 << 20).fill(97);
+  const config = (pair: { cert: string; key: string }) => `
+access_log off;
+server {
+  listen 127.0.0.1:0 ssl;
+  server_name a.test;
+  ssl_certificate ${pair.cert};
+  ssl_certificate_key ${pair.key};
+  root site;
+}`;
+  const s = await startTestServer(config(first), { "site/big.bin": big, "site/a.txt": "a" });
+  try {
+    const before = await tlsExchange(s.port, "a.test", ca.caPem, get("/a.txt", "a.test"));
+    // A download that reads slowly, begun before the reload.
+    const download = new Promise<number>((resolve, reject) => {
+      const socket = tls.connect({
+        host: "127.0.0.1",
+        port: s.port,
+        servername: "a.test",
+        ca: ca.caPem,
+      });
+      let received = 0;
+      socket.on("secureConnect", () => socket.write(get("/big.bin", "a.test")));
+      socket.on("data", (chunk: Uint8Array) => {
+        received += chunk.length;
+        socket.pause();
+        setTimeout(() => socket.resume(), 1);
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve(received));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = (await loadConfig(await write(s.dir, config(second)))).config;
+    const port = s.port;
+    await s.server.reload({
+      ...next,
+      servers: next.servers.map((srv) => ({ ...srv, listen: [{ ...srv.listen[0]!, port }] })),
+    });
+    const after = await tlsExchange(port, "a.test", ca.caPem, get("/a.txt", "a.test"));
+    assert.notEqual(after.serial, before.serial);
+    assert.ok(await download > big.length, "the download under way was cut");
+  } finally {
+    await s.close();
+    await ca.close();
+  }
+});
+
+async function write(dir: string, text: string): Promise<string> {
+  const path = join(dir, "next.conf");
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+Deno.test("-t: listen ssl needs a certificate and its key, and the pair must load", async () => {
+  const ca = await testCa();
+  const a = await ca.issue("a", ["a.test"]);
+  const b = await ca.issue("b", ["b.test"]);
+  const dir = ca.dir;
+  const check = async (text: string) => {
+    const path = join(dir, "t.conf");
+    await Deno.writeTextFile(path, text);
+    try {
+      const { config } = await loadConfig(path);
+      const { verifyConfig } = await import("../../lib/config/checks.ts");
+      await verifyConfig(config);
+      return "ok";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  try {
+    assert.equal(
+      await check("server {\nlisten 443 ssl;\n}\n"),
+      `${
+        join(dir, "t.conf")
+      }:1: no "ssl_certificate" is defined for the "listen ... ssl" directive`,
+    );
+    assert.match(
+      await check(
+        `server {\nlisten 443 ssl;\nssl_certificate ${a.cert};\nssl_certificate_key missing.key;\n}\n`,
+      ),
+      /t\.conf:3: cannot load certificate key ".*missing\.key"/,
+    );
+    assert.match(
+      await check(
+        `server {\nlisten 443 ssl;\nssl_certificate ${a.cert};\nssl_certificate_key ${b.key};\n}\n`,
+      ),
+      /t\.conf:3: cannot use certificate ".*a\.crt" with key ".*b\.key"/,
+    );
+    assert.equal(
+      await check(
+        `server {\nlisten 443 ssl;\nssl_certificate ${a.cert};\nssl_certificate_key ${a.key};\n}\n`,
+      ),
+      "ok",
+    );
+  } finally {
+    await ca.close();
+  }
+});

@@ -3,10 +3,11 @@
  * eligible type, long enough, to a client whose `Accept-Encoding` takes br or gzip (br first
  * when both are allowed; `q=0` refuses; never 406: identity instead), goes out compressed with
  * `Content-Encoding`, a weak ETag, no `Accept-Ranges` and no `Content-Length` unless the whole
- * body was in memory. Never: HEAD, other statuses, a body that declares its encoding, a type that
- * is compressed already, a Range request the response could answer (its 206 is of the
- * uncompressed bytes), a client `gzip_disable` names, HTTP/1.0 under `gzip_http_version 1.1`, a
- * request through a proxy unless `gzip_proxied` allows it. Bodies in memory are compressed once
+ * body was in memory (a HEAD gets the same fields, and no body). Never: other statuses (a Range's
+ * 206, made by the range filter before this one, stays of the uncompressed bytes), a body that
+ * declares its encoding, a type that is compressed already, a client `gzip_disable` names,
+ * HTTP/1.0 under `gzip_http_version 1.1`, a request through a proxy unless `gzip_proxied`
+ * allows it. Bodies in memory are compressed once
  * per body (the file cache's bytes: once per file version); streams in pieces, with back-pressure.
  */
 import type { LocationConfig } from "../config/types.ts";
@@ -28,11 +29,15 @@ const STATUSES = new Set([200, 403, 404]);
 const COMPRESSED_TYPES =
   /^(image\/(?!svg\+xml)|video\/|audio\/|font\/woff2?$|application\/(zip|gzip|x-gzip|x-bzip2|x-xz|zstd|x-7z-compressed|x-rar-compressed|vnd\.rar)$)/;
 const FILE_PIECE = 64 * 1024;
+/** A HEAD's body: nothing, of no known length (its GET's compressed length is not known). */
+const noBody = (): Body => ({ kind: "stream", chunks: (async function* () {})() });
 
 export const compressionFilter: Filter = async (ctx, res) => {
   const location = ctx.location;
   if (!location.gzip && !location.brotli) return res;
-  if (!STATUSES.has(res.status) || ctx.head.method === "HEAD" || !compressible(res.body)) {
+  // HEAD gets the fields its GET would get (as nginx's); no body is compressed for it.
+  const head = ctx.head.method === "HEAD";
+  if (!STATUSES.has(res.status) || !(head ? !isTunnel(res.body) : compressible(res.body))) {
     return res;
   }
   if (responseHeader(res, "content-encoding") !== undefined) return res;
@@ -50,14 +55,12 @@ export const compressionFilter: Filter = async (ctx, res) => {
   // (res.headers may be a shared, frozen list: it is never changed in place.)
   const identity = { ...res, headers };
   if (!compressionAllowed(ctx.head, location, res)) return identity;
-  // A Range the response can answer gets its 206 of the uncompressed bytes instead.
-  const ranged = ctx.head.headers.some(([name]) => name === "range") &&
-    responseHeader(res, "accept-ranges") === "bytes";
-  if (ranged) return identity;
   const encoding = preferredCoding(ctx.head, offered);
   if (encoding === null) return identity;
   const level = encoding === "br" ? location.brotliCompLevel : location.gzipCompLevel;
-  const body = await compressedBody(ctx.services.compressed, res.body!, encoding, level);
+  const body = head
+    ? noBody()
+    : await compressedBody(ctx.services.compressed, res.body!, encoding, level);
   const out: [string, string][] = [];
   for (const [name, value] of headers) {
     if (/^(content-length|accept-ranges)$/i.test(name)) continue;

@@ -11,7 +11,13 @@ import type { Filter } from "../phases/context.ts";
 import { isNotModified } from "./_validators.ts";
 
 /** Fields a 304 does not carry: they describe a body it does not have. */
-const BODY_FIELDS = new Set(["content-type", "content-length", "accept-ranges", "content-range"]);
+const BODY_FIELDS = new Set([
+  "content-type",
+  "content-length",
+  "content-encoding",
+  "accept-ranges",
+  "content-range",
+]);
 
 export const notModifiedFilter: Filter = (ctx, res) => {
   if (res.status !== 200) return res;

@@ -9,7 +9,7 @@ import { mapToFile } from "../routing/resolve_path.ts";
 import { encodePath } from "../http/uri_encode.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
 import { requestError } from "../log/request_error.ts";
-import { precompressed } from "./precompressed.ts";
+import { type Precompressed, precompressed } from "./precompressed.ts";
 import { renderAutoindex } from "./autoindex.ts";
 import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files/file_cache.ts";
 
@@ -30,8 +30,12 @@ export const staticHandler: ContentHandler = async (ctx) => {
   // A path that would leave the root or alias names nothing here.
   if (file === null) return error(404);
   const entry = cache.peek(file) ?? await cache.get(file);
-  // Missing, not a regular file, or under a file ("/a.txt/x"): 404; unreadable: 403.
-  if (entry.kind === "error") return error(entry.status);
+  // Missing, not a regular file, or under a file ("/a.txt/x"): 404 (unless a compressed twin of
+  // it is there: gzip_static); unreadable: 403.
+  if (entry.kind === "error") {
+    const { twin } = entry.status === 404 ? await precompressed(ctx, file, cache) : { twin: null };
+    return twin === null ? error(entry.status) : serveTwin(ctx, file, twin, cache, false);
+  }
   if (entry.kind === "file") return serveFile(ctx, file, entry, cache);
   // A directory without its slash: redirect, so that relative links inside it work.
   if (!ctx.path.endsWith("/")) return redirect(encodePath(ctx.path) + "/" + queryOf(ctx));
@@ -82,9 +86,10 @@ async function serveFile(
   entry: CachedFile,
   cache: FileCache,
 ): Promise<Response> {
-  const twin = await precompressed(ctx, path, cache);
-  if (twin !== null) return serveTwin(ctx, path, twin, cache);
-  const headers = headersFor(entry, ctx.location.mime, ctx.location.etag);
+  const { twin, vary } = await precompressed(ctx, path, cache);
+  if (twin !== null) return serveTwin(ctx, path, twin, cache, vary);
+  const shared = headersFor(entry, ctx.location.mime, ctx.location.etag);
+  const headers = vary ? [...shared, ["Vary", "Accept-Encoding"] as [string, string]] : shared;
   // Small files: straight from memory, sharing the frozen header list.
   if (entry.bytes !== null) return full(headers, entry.bytes);
   // HEAD of a large file needs no open file: the headers are known.
@@ -104,15 +109,20 @@ async function serveFile(
 async function serveTwin(
   ctx: RequestContext,
   original: string,
-  twin: { path: string; entry: CachedFile; encoding: string },
+  twin: NonNullable<Precompressed["twin"]>,
   cache: FileCache,
+  vary: boolean,
 ): Promise<Response> {
   const location = ctx.location;
   const type = location.mime.typeOf(original);
-  const headers: [string, string][] = headersFor(twin.entry, location.mime, location.etag)
-    .map(([name, value]) => [name, name === "Content-Type" ? type : value]);
+  // The twin's own length and validators; no ranges of compressed bytes (nginx sends none).
+  const headers: [string, string][] = [];
+  for (const [name, value] of headersFor(twin.entry, location.mime, location.etag)) {
+    if (name === "Accept-Ranges") continue;
+    headers.push([name, name === "Content-Type" ? type : value]);
+  }
   headers.push(["Content-Encoding", twin.encoding]);
-  if (location.gzipVary) headers.push(["Vary", "Accept-Encoding"]);
+  if (vary) headers.push(["Vary", "Accept-Encoding"]);
   if (twin.entry.bytes !== null) return full(headers, twin.entry.bytes);
   if (ctx.head.method === "HEAD") return full(headers, null);
   const opened = await openFile(twin.path, twin.entry, cache);

@@ -19,7 +19,20 @@ export function httpDate(date: Date): string {
   return date.toUTCString();
 }
 
-/** Parses an HTTP date to milliseconds since the epoch, or NaN when it is not a date. */
+/** The three forms RFC 9110 §5.6.7 takes (IMF-fixdate, RFC 850, asctime), as nginx's parser. */
+const HTTP_DATE = new RegExp(
+  "^(?:[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT" +
+    "|[A-Z][a-z]+, \\d{2}-[A-Z][a-z]{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT" +
+    "|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$",
+);
+
+/**
+ * Parses an HTTP date to milliseconds since the epoch, or NaN when it is not one of the three
+ * forms (`0`, `-1` or `tomorrow` in an Expires are not dates).
+ */
 export function parseHttpDate(value: string): number {
-  return Date.parse(value);
+  const text = value.trim();
+  if (!HTTP_DATE.test(text)) return NaN;
+  // asctime has no zone: it is GMT.
+  return Date.parse(/GMT$/.test(text) ? text : `${text} GMT`);
 }

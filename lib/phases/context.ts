@@ -49,6 +49,8 @@ export interface RequestContext {
   connection: number;
   /** The connection speaks TLS. */
   secure: boolean;
+  /** A `rewrite … break` changed the URI in this location (proxy_pass then sends it whole). */
+  uriRewritten?: boolean;
   /** The Host header without port, lower-cased ("" when absent). */
   host: string;
   services: Services;
@@ -89,6 +91,8 @@ export interface UriChange {
   named?: string;
   /** The groups of the expression that made the change ($0…$9), when one did. */
   captures?: string[];
+  /** Made by `rewrite` (not by try_files). */
+  byRewrite?: boolean;
 }
 
 /**

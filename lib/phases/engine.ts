@@ -97,8 +97,18 @@ async function walk(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
 
 /** The request with a URI change applied: the same location (stay), a named one, or found again. */
 function applyChange(ctx: RequestContext, change: UriChange): RequestContext | null {
-  const head = { ...ctx.head, rawPath: encodePath(change.path), query: change.query };
-  const moved = { ...ctx, head, path: change.path, captures: change.captures ?? ctx.captures };
+  // The same URI (a named location's fallback) keeps the head as the client sent it.
+  const same = change.path === ctx.path && change.query === ctx.head.query;
+  const head = same
+    ? ctx.head
+    : { ...ctx.head, rawPath: encodePath(change.path), query: change.query };
+  const moved: RequestContext = {
+    ...ctx,
+    head,
+    path: change.path,
+    captures: change.captures ?? ctx.captures,
+    uriRewritten: change.byRewrite === true && change.then === "stay" && !same,
+  };
   if (change.named !== undefined) {
     const location = ctx.server.named.get(change.named);
     if (location === undefined) {

@@ -60,7 +60,7 @@ function rewriteOnce(rule: RewriteDirective, ctx: RequestContext): Response | Ur
   const path = normalizePath(rawPath);
   if (path === null) return { status: 400, headers: [], body: null };
   const then = rule.flag === "break" ? "stay" : "search";
-  return { kind: "uri", path, query, then, captures };
+  return { kind: "uri", path, query, then, captures, byRewrite: true };
 }
 
 /**

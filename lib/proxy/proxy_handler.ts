@@ -7,7 +7,7 @@
  * has reached the client before the answer's head is read, so a retry is always invisible.
  * Failures are 502 (504 for a timeout), each logged once in nginx's words.
  */
-import type { LocationConfig, NextUpstream, ProxyPass } from "../config/types.ts";
+import type { NextUpstream, ProxyPass } from "../config/types.ts";
 import { getHeader } from "../http/request.ts";
 import { closeBody, type Response } from "../http/response.ts";
 import { spoolBody, type SpooledBody } from "../io/spool_body.ts";
@@ -36,6 +36,8 @@ interface Failure {
   reason: NextUpstream;
   status: 502 | 504;
   message: string;
+  /** Something of the request may have reached the server (it was connected). */
+  sent: boolean;
   /** A kept-alive connection that failed before answering anything: try a fresh one. */
   stale?: boolean;
 }
@@ -73,17 +75,22 @@ async function forward(job: Job): Promise<Response> {
   const location = ctx.location;
   const started = Date.now();
   const tried = new Set<number>();
-  const servers = pass.upstream.servers.length;
-  const maxTries = location.proxyNextUpstreamTries || Infinity;
-  const may = (reason: NextUpstream) =>
+  const maxTries = Math.min(upstream.peers.usable, location.proxyNextUpstreamTries || Infinity);
+  // A request may go to the next server for a listed reason, within the tries and the time
+  // allowed; one that is not idempotent only if it never reached the server (nginx).
+  const may = (reason: NextUpstream, sent: boolean) =>
     location.proxyNextUpstream.includes(reason) &&
-    (IDEMPOTENT.has(ctx.head.method) || location.proxyNextUpstream.includes("non_idempotent")) &&
-    tried.size < Math.min(servers, maxTries) &&
+    (!sent || IDEMPOTENT.has(ctx.head.method) ||
+      location.proxyNextUpstream.includes("non_idempotent")) &&
+    tried.size < maxTries &&
     (location.proxyNextUpstreamTimeout === 0 ||
       Date.now() - started < location.proxyNextUpstreamTimeout);
+  let last: Failure | null = null;
   for (;;) {
     const server = upstream.peers.pick(tried);
     if (server === null) {
+      // Every server tried: the last failure's status; none could be tried: "no live upstreams".
+      if (last !== null) return status(last.status);
       log(job, "no live upstreams while connecting to upstream", pass.upstream.name);
       ctx.state.upstream.push(attemptRecord(pass.upstream.name));
       return status(502);
@@ -94,18 +101,27 @@ async function forward(job: Job): Promise<Response> {
     if (outcome.kind === "answer") {
       const code = outcome.res.status;
       const reason = `http_${code}` as NextUpstream;
-      if (location.proxyNextUpstream.includes(reason) && may(reason)) {
-        if (FAILING_STATUSES.has(code)) upstream.peers.failed(server);
+      if (location.proxyNextUpstream.includes(reason) && may(reason, true)) {
+        if (FAILING_STATUSES.has(code)) countFailure(job, server);
         closeBody(outcome.res.body);
         continue;
       }
       upstream.peers.succeeded(server);
-      return intercepted(location, outcome.res);
+      return await answered(job, outcome.res);
     }
-    upstream.peers.failed(server);
     log(job, outcome.message, pass.upstream.servers[server]!.text);
-    if (!may(outcome.reason)) return status(outcome.status);
+    countFailure(job, server);
+    last = outcome;
+    if (!may(outcome.reason, outcome.sent)) return status(outcome.status);
   }
+}
+
+/** Counts a failure against a server; nginx's warning when that takes it out. */
+function countFailure(job: Job, server: number): void {
+  if (!job.upstream.peers.failed(server)) return;
+  const addr = job.pass.upstream.servers[server]!.text;
+  const message = "upstream server temporarily disabled while connecting to upstream";
+  job.ctx.services.log.log("warn", requestError(job.ctx, message, `http://${addr}`));
 }
 
 /** One try of one server: its answer (any status), or why it failed. */
@@ -270,15 +286,44 @@ function answer(
       conn.close();
     },
   });
-  return { status: head.status, headers, body };
+  // X-Accel-Redirect: the answer is another local URI's (unless proxy_pass_header passes it).
+  const accel = valueOf(head, "x-accel-redirect");
+  const redirect = accel?.startsWith("/") &&
+    !location.proxyPassHeaders.includes("x-accel-redirect");
+  return { status: head.status, headers, body, ...(redirect ? { internalRedirect: accel } : {}) };
 }
 
-/** proxy_intercept_errors: an answer >= 400 the location has an error_page for gets that page. */
-function intercepted(location: LocationConfig, res: Response): Response {
+/**
+ * What the client gets of an upstream answer: an internal redirect for `X-Accel-Redirect` (as a
+ * GET, nginx's rule), the location's error_page for an answer >= 400 under
+ * proxy_intercept_errors (a 401 keeps its challenge), else the answer as it came.
+ */
+async function answered(job: Job, res: Response): Promise<Response> {
+  const location = job.ctx.location;
+  if (res.internalRedirect !== undefined) {
+    await drain(res);
+    return { status: 200, headers: [], body: null, internalRedirect: res.internalRedirect };
+  }
   if (!location.proxyInterceptErrors || res.status < 400) return res;
   if (!location.errorPages.has(res.status)) return res;
   closeBody(res.body);
-  return status(res.status);
+  const kept = res.status === 401
+    ? res.headers.filter(([name]) => name.toLowerCase() === "www-authenticate")
+    : [];
+  return { status: res.status, headers: kept, body: null };
+}
+
+/** Reads an answer's body to its end (so its connection may be kept), or gives it up. */
+async function drain(res: Response): Promise<void> {
+  const body = res.body;
+  if (body !== null && !(body instanceof Uint8Array) && body.kind === "stream") {
+    try {
+      for await (const _ of body.chunks) { /* dropped */ }
+    } catch {
+      // The connection is closed by the body itself.
+    }
+  }
+  closeBody(body);
 }
 
 function failure(
@@ -287,7 +332,8 @@ function failure(
   what: string,
   stage: string,
 ): Failure {
-  return { kind: "failure", reason, status: code, message: `${what} while ${stage} upstream` };
+  const message = `${what} while ${stage} upstream`;
+  return { kind: "failure", reason, status: code, message, sent: stage !== "connecting to" };
 }
 
 function attemptRecord(addr: string): UpstreamAttempt {

@@ -5,6 +5,7 @@
  * was read to its exact end.
  */
 import { ChunkedDecoder } from "../http/chunked.ts";
+import { HttpError } from "../http/errors.ts";
 import type { StreamBody } from "../http/response.ts";
 import type { UpstreamFraming } from "./response_framing.ts";
 import { type UpstreamConnection, UpstreamTimeout } from "./upstream_connection.ts";
@@ -54,13 +55,15 @@ async function* noChunks(): AsyncGenerator<Uint8Array> {}
 
 class Premature extends Error {}
 
+/** nginx's words for why a body broke off (a decoding error can only be a bad chunk). */
 function failure(e: unknown): string {
   if (e instanceof Premature) return "upstream prematurely closed connection";
   if (e instanceof UpstreamTimeout) return "upstream timed out (110: Connection timed out)";
   if (e instanceof Deno.errors.ConnectionReset) {
     return "recv() failed (104: Connection reset by peer)";
   }
-  return `upstream sent an invalid body (${e instanceof Error ? e.message : String(e)})`;
+  if (e instanceof HttpError) return "upstream sent invalid chunked response";
+  return `recv() failed (${e instanceof Error ? e.message : String(e)})`;
 }
 
 /** The body's pieces, copied out of the connection's buffer (a filter may keep them). */

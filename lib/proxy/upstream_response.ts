@@ -22,9 +22,20 @@ const HIDDEN = [
   "x-accel-charset",
 ];
 
+const CANONICAL = new Map<string, string>();
+
 /** "content-type" → "Content-Type": the parser lower-cases names; clients get the usual case. */
 export function canonicalName(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  let canonical = CANONICAL.get(name);
+  if (canonical === undefined) {
+    canonical = name.replace(
+      /(^|-)([a-z])/g,
+      (_, dash: string, c: string) => dash + c.toUpperCase(),
+    );
+    // Names are the upstream's to choose: only so many are remembered.
+    if (CANONICAL.size < 1000) CANONICAL.set(name, canonical);
+  }
+  return canonical;
 }
 
 /** The fields for the client, in the upstream's order (framing fields are the writer's). */
@@ -32,8 +43,10 @@ export function clientHeaders(ctx: RequestContext, head: ResponseHead): [string,
   const location = ctx.location;
   const dropped = hopByHop(head.headers);
   dropped.add("content-length");
-  for (const name of HIDDEN) if (!location.proxyPassHeaders.includes(name)) dropped.add(name);
-  for (const name of location.proxyHideHeaders) dropped.add(name);
+  // proxy_pass_header takes a name off the hidden list, nginx's and proxy_hide_header's alike.
+  for (const name of [...HIDDEN, ...location.proxyHideHeaders]) {
+    if (!location.proxyPassHeaders.includes(name)) dropped.add(name);
+  }
   const out: [string, string][] = [];
   for (const [name, value] of head.headers) {
     if (dropped.has(name)) continue;

@@ -1,5 +1,6 @@
 /** Turns a Response into bytes on a connection: the only place that serialises responses. */
 import { httpNow } from "../http/date.ts";
+import { headBytes } from "../http/head_bytes.ts";
 import { closeBody, type FileBody, type Response, type StreamBody } from "../http/response.ts";
 import type { ResponseFraming } from "../http/response_framing.ts";
 import { reasonPhrase } from "../http/status.ts";
@@ -55,10 +56,10 @@ function serializeHead(res: Response, framing: ResponseFraming, options: WriteOp
     head += `Content-Length: ${framing.contentLength}\r\n`;
   } else if (framing.kind === "chunked") head += "Transfer-Encoding: chunked\r\n";
   // A 101 names its own Connection and Upgrade fields.
-  if (res.status === 101) return encoder.encode(head + "\r\n");
+  if (res.status === 101) return headBytes(head + "\r\n");
   if (!keepAlive) head += "Connection: close\r\n";
   else if (minor === 0) head += "Connection: keep-alive\r\n";
-  return encoder.encode(head + "\r\n");
+  return headBytes(head + "\r\n");
 }
 
 function isFramingField(name: string): boolean {

@@ -16,6 +16,9 @@ import type { KeyPair } from "./certificates.ts";
 /** Reads stop being taken from the socket once this much is buffered (back-pressure). */
 const HIGH_WATER = 64 * 1024;
 
+/** The longest a closing connection waits for its close_notify to be sent. */
+const CLOSE_NOTIFY_MS = 1000;
+
 /** A TLS connection after its handshake, with the parts of Deno.Conn the driver uses. */
 export class NodeTlsConn {
   readonly localAddr: Deno.NetAddr;
@@ -84,10 +87,23 @@ export class NodeTlsConn {
     return new Promise((resolve) => this.#socket.end(resolve));
   }
 
+  /**
+   * Ends the session as nginx does: a TLS close_notify after what is written (without it, a
+   * client cannot tell a complete response from a cut one), then the socket is destroyed once
+   * that is sent, or after CLOSE_NOTIFY_MS when the client does not read.
+   */
   close(): void {
-    this.#socket.destroy();
+    const socket = this.#socket;
     this.#ended = true;
     this.#wake();
+    if (socket.destroyed) return;
+    if (this.#error !== null || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const timer = setTimeout(() => socket.destroy(), CLOSE_NOTIFY_MS);
+    socket.once("close", () => clearTimeout(timer));
+    socket.end(() => socket.destroy());
   }
 
   #wake(): void {

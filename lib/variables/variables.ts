@@ -93,9 +93,9 @@ function addForwardedFor(ctx: VariableScope): string {
   return [...forwarded, ctx.remote.hostname].join(", ");
 }
 
-/** The Host without port, else the server's first name, else the local address (nginx's $host). */
+/** The Host without port, else the server's first name, else "" (nginx's $host). */
 function host(ctx: VariableScope): string {
-  return ctx.host !== "" ? ctx.host : (ctx.server.serverNames[0] ?? ctx.local.hostname);
+  return ctx.host !== "" ? ctx.host : (ctx.server.serverNames[0] ?? "");
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -51,7 +51,8 @@ Deno.test("webserv -t reports, with file:line, what only shows when the config i
     const cases: [body: string, line: number, message: string][] = [
       ["return 302 https://$hostt$request_uri;", 2, 'unknown "hostt" variable'],
       ["listen notanumber;", 2, 'host not found in "notanumber" of the "listen" directive'],
-      ["listen 443 ssl;", 2, '"ssl" parameter is not supported yet'],
+      // nginx names the server block's line for this one.
+      ["listen 443 ssl;", 1, 'no "ssl_certificate" is defined for the "listen ... ssl" directive'],
       ["listen 80 default_server;\n  listen 81;", 0, ""],
       [
         "location /up/ {\n    upload_store missing/;\n  }",

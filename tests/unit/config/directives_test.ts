@@ -31,9 +31,9 @@ function location(server: ServerConfig, path: string, exact = false): LocationCo
 Deno.test("parseConfig() reads several listen addresses in order", () => {
   const text = "listen 8080;\nlisten [::1]:0 default_server;\nlisten localhost:81;";
   assert.deepEqual(server(text).listen, [
-    { host: "0.0.0.0", port: 8080, defaultServer: false },
-    { host: "::1", port: 0, defaultServer: true },
-    { host: "localhost", port: 81, defaultServer: false },
+    { host: "0.0.0.0", port: 8080, defaultServer: false, ssl: false },
+    { host: "::1", port: 0, defaultServer: true, ssl: false },
+    { host: "localhost", port: 81, defaultServer: false, ssl: false },
   ]);
 });
 

@@ -36,7 +36,10 @@ const ERRORS: Array<[text: string, expected: string]> = [
   [inServer("root /x { }"), `${F}:2: directive "root" is not terminated by ";"`],
   [inServer("listen;"), `${F}:2: invalid number of arguments in "listen" directive`],
   [inServer("listen 80 81;"), `${F}:2: invalid parameter "81"`],
-  [inServer("listen 443 ssl;"), `${F}:2: "ssl" parameter is not supported yet`],
+  [
+    inServer("listen 443 ssl;"),
+    `${F}:1: no "ssl_certificate" is defined for the "listen ... ssl" directive`,
+  ],
   [inServer("listen 443 http2;"), `${F}:2: "http2" parameter is not supported by webserv`],
   [
     "server {\nlisten 80 default_server;\n}\nserver {\nlisten 0.0.0.0:80 default_server;\n}",

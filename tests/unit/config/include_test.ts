@@ -115,8 +115,8 @@ Deno.test("nginx directives webserv lacks are named as such; others are unknown"
     ],
     ["stream {\n}\nserver {}", '1: "stream" directive is not supported by webserv'],
     [
-      "server {\n  ssl_certificate x.pem;\n}",
-      '2: "ssl_certificate" directive is not supported by webserv',
+      "server {\n  ssl_stapling_file x.der;\n}",
+      '2: "ssl_stapling_file" directive is not supported by webserv',
     ],
     ["server {\n  lisen 80;\n}", '2: unknown directive "lisen"'],
     ["http {}\nhttp {}", '2: "http" directive is duplicate'],

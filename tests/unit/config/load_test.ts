@@ -11,7 +11,7 @@ Deno.test("loadConfig() loads config/default.conf", async () => {
   assert.equal(config.file, join(REPO, "config/default.conf"));
   const [s] = config.servers;
   assert.ok(s);
-  assert.deepEqual(s.listen, [{ host: "127.0.0.1", port: 8080, defaultServer: false }]);
+  assert.deepEqual(s.listen, [{ host: "127.0.0.1", port: 8080, defaultServer: false, ssl: false }]);
   assert.equal(s.root, join(REPO, "public"));
   for (const code of [403, 404, 405, 413, 500]) {
     assert.deepEqual(s.errorPages.get(code), { uri: `/errors/${code}.html` });

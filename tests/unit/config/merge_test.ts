@@ -66,7 +66,7 @@ Deno.test("mergeSettings() copies arrays and maps", () => {
 Deno.test("parseConfig() fills a bare server with the defaults", () => {
   const [s] = servers("server {}");
   assert.ok(s);
-  assert.deepEqual(s.listen, [{ host: "0.0.0.0", port: 8080, defaultServer: false }]);
+  assert.deepEqual(s.listen, [{ host: "0.0.0.0", port: 8080, defaultServer: false, ssl: false }]);
   assert.deepEqual(s.serverNames, []);
   assert.equal(s.root, "/srv/conf/html");
   assert.deepEqual(s.index, ["index.html"]);

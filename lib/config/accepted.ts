@@ -36,6 +36,11 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["lock_file", "main", "webserv is one process"],
   ["env", "main", "CGI scripts get only the variables of RFC 3875"],
   ["load_module", "main", "webserv has no dynamic modules"],
+  [
+    "acme_shared_zone",
+    "http",
+    "certificates and challenges are kept in the process and state_path",
+  ],
   ["use", "events", "Deno chooses the event mechanism"],
   ["multi_accept", "events", "each listener accepts connections as fast as they come"],
   ["accept_mutex", "events", "webserv is one process"],

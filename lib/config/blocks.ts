@@ -78,10 +78,18 @@ export const serverBlock: BlockDirective["open"] = (scope, _args, env): Scope =>
     sessions: {},
     script: [],
     tryFiles: null,
+    acme: null,
     pos: { file: env.file, line: env.line },
   };
   scope.main.servers.push(server);
-  return { context: "server", main: scope.main, server, location: null, upstream: null };
+  return {
+    context: "server",
+    main: scope.main,
+    server,
+    location: null,
+    upstream: null,
+    issuer: null,
+  };
 };
 
 /** Whether two static locations are the same one: one URI, both exact or both prefixes. */

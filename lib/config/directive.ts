@@ -4,14 +4,21 @@
  */
 import type { BlockDraft, LocationDraft, MainDraft, ServerDraft } from "./draft.ts";
 import type { ConfigNode } from "./parser.ts";
-import type { UpstreamSettings } from "./types.ts";
+import type { AcmeIssuerSettings, UpstreamSettings } from "./types.ts";
 
 /**
  * Where a directive is written: the top level, `events { }`, `http { }`, `upstream { }`, a
  * `server { }` or a `location { }`. Without an `http` block the top level stands for it: what
  * nginx allows in `http` may stand there too.
  */
-export type Context = "main" | "events" | "http" | "upstream" | "server" | "location";
+export type Context =
+  | "main"
+  | "events"
+  | "http"
+  | "upstream"
+  | "acme_issuer"
+  | "server"
+  | "location";
 
 /** The drafts a directive writes into; `server`/`location`/`upstream` are null outside those blocks. */
 export interface Scope {
@@ -20,6 +27,7 @@ export interface Scope {
   server: ServerDraft | null;
   location: LocationDraft | null;
   upstream: UpstreamSettings | null;
+  issuer: AcmeIssuerSettings | null;
 }
 
 /** What an apply function knows besides its arguments. */
@@ -89,6 +97,12 @@ export function serverOf(scope: Scope): ServerDraft {
 export function upstreamOf(scope: Scope): UpstreamSettings {
   if (scope.upstream === null) throw new Error(`No upstream block in context "${scope.context}"`);
   return scope.upstream;
+}
+
+/** The acme_issuer block of a scope (the table only lets its directives appear inside one). */
+export function issuerOf(scope: Scope): AcmeIssuerSettings {
+  if (scope.issuer === null) throw new Error(`No acme_issuer block in context "${scope.context}"`);
+  return scope.issuer;
 }
 
 /** The location draft of a scope (the table only lets location directives appear inside one). */

@@ -7,6 +7,7 @@
 import { ACCEPTED_DIRECTIVES } from "./accepted.ts";
 import { eventsBlock, httpBlock, locationBlock, serverBlock } from "./blocks.ts";
 import type { Context, Directive } from "./directive.ts";
+import * as acme from "./acme.ts";
 import * as zip from "./compression_setters.ts";
 import * as proxy from "./proxy_setters.ts";
 import { proxyPass } from "./proxy_pass.ts";
@@ -16,8 +17,10 @@ import { upstreamBlock, upstreamServer } from "./upstream.ts";
 import {
   enumSlot,
   flagSlot,
+  ISSUER,
   LIMITS,
   numberSlot,
+  pathSlot,
   SESSIONS,
   SETTINGS,
   sizeSlot,
@@ -36,6 +39,7 @@ const SRV_LOC: readonly Context[] = ["server", "location"];
 const HTTP_SRV: readonly Context[] = ["main", "http", "server"];
 const ANY: readonly Context[] = ["main", "http", "server", "location"];
 const UPS: readonly Context[] = ["upstream"];
+const ACME: readonly Context[] = ["acme_issuer"];
 
 const ONE = [1, 1] as const;
 const TWO = [2, 2] as const;
@@ -148,6 +152,17 @@ const TABLE: Directive[] = [
   // TLS.
   { name: "ssl_certificate", contexts: HTTP_SRV, arity: ONE, apply: tls.pemFile("sslCertificate") },
   { name: "ssl_certificate_key", contexts: HTTP_SRV, arity: ONE, apply: tls.pemFile("sslCertificateKey") },
+  { name: "acme_issuer", contexts: HTTP, arity: ONE, repeatable: true, block: true, open: acme.acmeIssuerBlock },
+  { name: "uri", contexts: ACME, arity: ONE, apply: acme.issuerUri },
+  { name: "contact", contexts: ACME, arity: ONE, repeatable: true, apply: acme.issuerContact },
+  { name: "state_path", contexts: ACME, arity: ONE, apply: pathSlot(ISSUER, "statePath", { off: true }) },
+  { name: "account_key", contexts: ACME, arity: ONE, apply: acme.issuerAccountKey },
+  { name: "accept_terms_of_service", contexts: ACME, arity: NONE, apply: acme.issuerAcceptTerms },
+  { name: "ssl_trusted_certificate", contexts: ACME, arity: ONE, apply: pathSlot(ISSUER, "sslTrustedCertificate") },
+  { name: "ssl_verify", contexts: ACME, arity: ONE, apply: acme.issuerSslVerify },
+  { name: "challenge", contexts: ACME, arity: ONE, apply: acme.issuerChallenge },
+  { name: "external_account_key", contexts: ACME, arity: TWO, apply: acme.issuerExternalAccountKey },
+  { name: "acme_certificate", contexts: SRV, arity: ONE_OR_MORE, apply: acme.acmeCertificate },
   { name: "ssl_handshake_timeout", contexts: HTTP_SRV, arity: ONE, apply: timeSlot(SETTINGS, "sslHandshakeTimeout", { min: 1 }) },
 
   // Compression.

@@ -4,6 +4,7 @@
  */
 import type { LogFormat } from "../log/log_format.ts";
 import type {
+  AcmeIssuerSettings,
   DeferredCheck,
   ErrorLogSettings,
   Limits,
@@ -59,6 +60,8 @@ export interface ServerDraft extends BlockDraft {
   tryFiles: TryFiles | null;
   /** The session directives written in this server block. */
   sessions: Partial<SessionSettings>;
+  /** `acme_certificate issuer [names…]` as written (names resolved when merged). */
+  acme: { issuer: string; names: string[]; pos: SourcePos } | null;
   pos: SourcePos;
 }
 
@@ -70,6 +73,7 @@ export interface MainDraft extends BlockDraft {
   requestZones: Map<string, ZoneSettings>;
   connectionZones: Map<string, ZoneSettings>;
   upstreams: Map<string, UpstreamSettings>;
+  acmeIssuers: Map<string, AcmeIssuerSettings>;
   /** `log_format`s by name (`combined` predefined). */
   logFormats: Map<string, LogFormat>;
   servers: ServerDraft[];

@@ -24,6 +24,7 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
     requestZones: new Map(),
     connectionZones: new Map(),
     upstreams: new Map(),
+    acmeIssuers: new Map(),
     logFormats: new Map([["combined", COMBINED]]),
     servers: [],
     checks: [],
@@ -85,7 +86,14 @@ export function evaluate(tree: ConfigTree, file: string, absFile: string): MainD
     }
   };
 
-  walk(tree.nodes, { context: "main", main, server: null, location: null, upstream: null });
+  walk(tree.nodes, {
+    context: "main",
+    main,
+    server: null,
+    location: null,
+    upstream: null,
+    issuer: null,
+  });
   if (main.servers.length === 0) throw new ConfigError(file, tree.endLine, 'no "server" block');
   return main;
 }

@@ -13,7 +13,9 @@ import { ConfigError } from "./config_error.ts";
 import { certificatePairLoads } from "./checks.ts";
 import { eachLocation } from "./each_location.ts";
 import { resolveProxyPass } from "./proxy_pass.ts";
+import { checkAcme, mergeAcme } from "./acme.ts";
 import type {
+  AcmeCertificateSettings,
   Config,
   Derived,
   Limits,
@@ -121,6 +123,7 @@ function mergeServer(
   limits: Limits,
   draft: ServerDraft,
   resolve: ResolveProxyPass,
+  acme: AcmeCertificateSettings | null,
 ): ServerConfig {
   const settings = mergeSettings(main, draft.settings);
   const drafts = [...draft.locations];
@@ -155,6 +158,7 @@ function mergeServer(
     script: draft.script,
     limits,
     sessions: { ...DEFAULT_SESSIONS, ...draft.sessions },
+    acme,
     pos: draft.pos,
   };
 }
@@ -228,7 +232,10 @@ export function mergeConfig(draft: MainDraft): Config {
     resolveProxyPass(proxyPass, draft.upstreams, implicit, draft.checks);
   const config: Config = {
     file: draft.file,
-    servers: draft.servers.map((server) => mergeServer(main, limits, server, resolve)),
+    servers: draft.servers.map((server) =>
+      mergeServer(main, limits, server, resolve, mergeAcme(draft, server))
+    ),
+    acmeIssuers: draft.acmeIssuers,
     limits,
     errorLog: draft.errorLog ?? { ...DEFAULT_ERROR_LOG },
     upstreams: draft.upstreams,
@@ -239,6 +246,7 @@ export function mergeConfig(draft: MainDraft): Config {
   };
   checkZones(config);
   checkCertificates(config);
+  checkAcme(config);
   // $realpath_root: each location's root with its links resolved, once, when the file is checked.
   for (const server of config.servers) {
     for (const location of eachLocation(server)) {

@@ -4,8 +4,14 @@
  * message is built from the directive's name, in nginx's wording.
  */
 import { resolve } from "node:path";
-import { type Apply, innermost, type Scope, serverOf, upstreamOf } from "./directive.ts";
-import type { Limits, SessionSettings, Settings, UpstreamSettings } from "./types.ts";
+import { type Apply, innermost, issuerOf, type Scope, serverOf, upstreamOf } from "./directive.ts";
+import type {
+  AcmeIssuerSettings,
+  Limits,
+  SessionSettings,
+  Settings,
+  UpstreamSettings,
+} from "./types.ts";
 import { formatSize, formatTime, parseSize, parseTime } from "./units.ts";
 
 /** Which object of the scope a slot writes into. */
@@ -17,6 +23,8 @@ export const SETTINGS: Target<Settings> = (scope) => innermost(scope).settings;
 export const SESSIONS: Target<SessionSettings> = (scope) => serverOf(scope).sessions;
 /** The `upstream` block's own settings. */
 export const UPSTREAM: Target<UpstreamSettings> = (scope) => upstreamOf(scope);
+/** The `acme_issuer` block's settings. */
+export const ISSUER: Target<AcmeIssuerSettings> = (scope) => issuerOf(scope);
 /** The configuration's limits (main context). */
 export const LIMITS: Target<Limits> = (scope) => scope.main.limits;
 

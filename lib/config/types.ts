@@ -371,6 +371,8 @@ export interface ServerConfig extends Settings, Derived {
   limits: Limits;
   /** How this server keeps the sessions of its `session on` locations. */
   sessions: SessionSettings;
+  /** `acme_certificate`: the certificate obtained for this server, or null. */
+  acme: AcmeCertificateSettings | null;
   pos: SourcePos;
 }
 
@@ -415,10 +417,43 @@ export interface ErrorLogSettings {
   level: LogLevel;
 }
 
+/**
+ * `acme_issuer name { … }` (nginx's ngx_http_acme_module): a CA to obtain certificates from over
+ * ACME (RFC 8555), with the account the server keeps there.
+ */
+export interface AcmeIssuerSettings {
+  name: string;
+  /** `uri`: the CA's directory URL (mandatory). */
+  uri: string | null;
+  /** `contact`: the account's contact URLs (`mailto:` added to a bare address). */
+  contact: string[];
+  /** `state_path`: absolute directory for the account key and certificates; null: `off`. */
+  statePath: string | null;
+  /** `account_key file`: an existing P-256 key (PEM); null: generated (and stored). */
+  accountKeyFile: string | null;
+  /** `accept_terms_of_service`. */
+  acceptTermsOfService: boolean;
+  /** `ssl_trusted_certificate`: PEM roots for the CA's HTTPS instead of the system's. */
+  sslTrustedCertificate: string | null;
+  /** `external_account_key kid file|data:key` (RFC 8555 §7.3.4). */
+  externalAccountKey: { kid: string; key: string } | null;
+  pos: SourcePos;
+}
+
+/** `acme_certificate issuer [names…];` in a server. */
+export interface AcmeCertificateSettings {
+  issuer: string;
+  /** The names ordered: the directive's, else the server's server_names (no wildcards). */
+  names: string[];
+  pos: SourcePos;
+}
+
 export interface Config {
   /** Absolute path of the file the configuration was read from. */
   file: string;
   servers: ServerConfig[];
+  /** `acme_issuer` blocks, by name. */
+  acmeIssuers: Map<string, AcmeIssuerSettings>;
   limits: Limits;
   errorLog: ErrorLogSettings;
   /** `upstream` blocks, by name. */

@@ -1,4 +1,5 @@
 /** What flows through the request phases: the request, where it was routed, and the services. */
+import type { Http01Challenges } from "../acme/http01.ts";
 import type { UserFiles } from "../access/user_files.ts";
 import type { Zones } from "../access/zones.ts";
 import type { CgiPool } from "../cgi/runner.ts";
@@ -31,6 +32,8 @@ export interface Services {
   upstreams: Upstreams;
   /** The session hub of each server with `session on`. */
   sessions: SessionHubs;
+  /** The HTTP-01 challenges of the ACME orders under way. */
+  acme: Http01Challenges;
   log: ErrorLog;
 }
 

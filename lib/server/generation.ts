@@ -16,10 +16,13 @@ import type { Connection } from "./connection.ts";
 import { type ConnectionLimits, DRIVER_DEFAULTS } from "./limits.ts";
 import type { Site } from "./site.ts";
 import { Certificates } from "../tls/certificates.ts";
+import { AcmeManager, type AcmeOptions } from "../acme/manager.ts";
+import { Http01Challenges } from "../acme/http01.ts";
 
 /** Test hooks for the limits the configuration does not set. */
 export interface StartOptions {
   limits?: Partial<ConnectionLimits>;
+  acme?: AcmeOptions;
 }
 
 /** Every access log target of a configuration (servers and locations), opened once each. */
@@ -53,6 +56,8 @@ export class Generation {
     readonly services: Services,
     readonly accessLogs: Map<string, AccessLog>,
     readonly certificates: Certificates,
+    /** Orders and renews this configuration's ACME certificates once it serves. */
+    readonly acme: AcmeManager,
   ) {}
 
   /**
@@ -83,10 +88,18 @@ export class Generation {
         userFiles: new UserFiles(),
         upstreams: new Upstreams(),
         sessions,
+        acme: new Http01Challenges(),
         log,
       };
       const certificates = await Certificates.load(config);
-      return new Generation(all, config, limits, services, accessLogs, certificates);
+      const acme = await AcmeManager.open(
+        config,
+        certificates,
+        services.acme,
+        log,
+        options.acme,
+      );
+      return new Generation(all, config, limits, services, accessLogs, certificates, acme);
     } catch (e) {
       for (const access of accessLogs.values()) await access.close();
       await log.close();
@@ -129,6 +142,7 @@ export class Generation {
    * they exit), then releases the logs and session stores.
    */
   async retire(): Promise<void> {
+    await this.acme.stop();
     await this.drain();
     await this.services.cgi.allFinished();
     this.services.upstreams.close();

@@ -60,6 +60,8 @@ export async function startServer(
     await generation.retire();
     throw e;
   }
+  // Listening now, so the HTTP-01 challenges of the orders can be answered.
+  generation.acme.start();
   let stopping: Promise<void> | null = null;
   let reloading: Promise<void> = Promise.resolve();
   const server: RunningServer = {
@@ -98,6 +100,9 @@ export async function startServer(
         }
         sockets = updated;
         generation = fresh;
+        // One configuration orders at a time: the old one's orders end before the new one's.
+        await old.acme.stop();
+        fresh.acme.start();
         await old.retire();
       });
       return reloading;
@@ -168,7 +173,11 @@ function tlsListener(socket: Socket, hostname: string, port: number): Promise<Li
     certificate: (sni) => certificateFor(socket.site.servers, socket.site.certificates, sni),
     handshakeTimeoutMs: socket.site.servers[0]!.sslHandshakeTimeout,
     onFailure: (remote, why) =>
-      socket.site.services.log.report("info", "TLS handshake failed", `${remote}: ${why}`),
+      socket.site.services.log.report(
+        "info",
+        "TLS handshake failed",
+        remote === "" ? why : `${remote}: ${why}`,
+      ),
   });
 }
 

@@ -5,6 +5,7 @@
  * means adding a handler to one phase or a filter here, never a branch in the connection.
  */
 import { accessControl } from "../access/access_phase.ts";
+import { acmeChallenge } from "../acme/http01.ts";
 import { limitConn, limitReq } from "../access/limits_phase.ts";
 import { compressionFilter } from "../filters/compression.ts";
 import { headersFilter } from "../filters/headers.ts";
@@ -27,8 +28,8 @@ import { tryFiles } from "../phases/try_files.ts";
 
 export const PIPELINE: Pipeline = {
   phases: [
-    // The request as read.
-    { name: "post-read", handlers: [] },
+    // The request as read: an ACME challenge is answered before anything else.
+    { name: "post-read", handlers: [acmeChallenge] },
     // The server block's rewrite and return, before any location applies.
     { name: "server-rewrite", handlers: [serverRewrite] },
     // The location is chosen (by the router): a method it knows, its slash, its limits.

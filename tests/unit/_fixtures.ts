@@ -3,6 +3,7 @@
  * built from the real defaults so that a new field needs an edit here only. Each test passes, as
  * overrides, just the values it depends on.
  */
+import { Http01Challenges } from "../../lib/acme/http01.ts";
 import { dirname } from "node:path";
 import { CompressedCache } from "../../lib/compression/cache.ts";
 import { Upstreams } from "../../lib/proxy/upstreams.ts";
@@ -82,6 +83,7 @@ export function testServer(
     script: [],
     limits: { ...DEFAULT_LIMITS },
     sessions: { ...DEFAULT_SESSIONS },
+    acme: null,
     pos: testPos(),
     ...overrides,
   };
@@ -168,6 +170,7 @@ export async function testServices(
     requestZones: new Map(),
     connectionZones: new Map(),
     upstreams: new Map(),
+    acmeIssuers: new Map(),
   };
   return {
     files: new FileCache(),
@@ -177,6 +180,7 @@ export async function testServices(
     userFiles: new UserFiles(),
     upstreams: new Upstreams(),
     sessions: await SessionHubs.open(config),
+    acme: new Http01Challenges(),
     log: memoryLog(lines),
     ...overrides,
   };

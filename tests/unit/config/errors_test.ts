@@ -40,6 +40,45 @@ const ERRORS: Array<[text: string, expected: string]> = [
     inServer("listen 443 ssl;"),
     `${F}:1: no "ssl_certificate" is defined for the "listen ... ssl" directive`,
   ],
+  // ACME (nginx's ngx_http_acme_module): what webserv cannot do is refused with the reason.
+  ["acme_issuer le {\n}\nserver {}", `${F}:1: "uri" is missing in acme_issuer`],
+  [
+    "acme_issuer le {\nuri ftp://x/;\n}",
+    `${F}:2: invalid URL "ftp://x/" in "uri" directive: http or https only`,
+  ],
+  [
+    "acme_issuer le {\nuri https://x/;\n}\nacme_issuer le {\nuri https://y/;\n}",
+    `${F}:4: duplicate acme_issuer "le"`,
+  ],
+  [
+    "acme_issuer le {\nssl_verify off;\n}",
+    `${F}:2: "ssl_verify off" is not supported by webserv: name the CA's root with "ssl_trusted_certificate"`,
+  ],
+  [
+    "acme_issuer le {\nchallenge tls-alpn-01;\n}",
+    `${F}:2: challenge "tls-alpn-01" is not supported by webserv: only "http-01"`,
+  ],
+  [
+    "acme_issuer le {\naccount_key rsa:2048;\n}",
+    `${F}:2: key type "rsa:2048" is not supported by webserv: only "ecdsa:256"`,
+  ],
+  [inServer("uri https://x/;"), `${F}:2: "uri" directive is not allowed here`],
+  [inServer("acme_certificate nope;"), `${F}:2: unknown acme_issuer "nope"`],
+  [
+    "acme_issuer le {\nuri https://x/;\n}\n" +
+    inServer("server_name *.a.test;\nacme_certificate le;"),
+    `${F}:6: no names for "acme_certificate": give them, or a "server_name" without wildcards`,
+  ],
+  [
+    "acme_issuer le {\nuri https://x/;\n}\n" + inServer("acme_certificate le *.a.test;"),
+    `${F}:5: "*.a.test" cannot be a certificate name: no wildcards or expressions`,
+  ],
+  [
+    inServer(
+      "listen 443 ssl;\nssl_certificate $acme_certificate;\nssl_certificate_key $acme_certificate_key;",
+    ),
+    `${F}:3: $acme_certificate needs an "acme_certificate" in the same server`,
+  ],
   [inServer("listen 443 http2;"), `${F}:2: "http2" parameter is not supported by webserv`],
   [
     "server {\nlisten 80 default_server;\n}\nserver {\nlisten 0.0.0.0:80 default_server;\n}",

@@ -91,7 +91,7 @@ Deno.test("parseConfig() adds an implicit location / carrying the server's setti
   // Everything the server has, the implicit location has too.
   const { locations: _l, regexes: _r, named: _n, listen: _li, serverNames: _s, ...settings } = s;
   for (const [field, value] of Object.entries(settings)) {
-    if (field === "script" || field === "limits" || field === "sessions" || field === "pos") {
+    if (["script", "limits", "sessions", "acme", "pos"].includes(field)) {
       continue;
     }
     assert.deepEqual((root as unknown as Record<string, unknown>)[field], value, field);
@@ -204,4 +204,33 @@ Deno.test("parseConfig() allows servers sharing a listen address and a name", ()
     "server { listen 80; server_name a; }\nserver { listen 80; server_name a; }",
   );
   assert.equal(list.length, 2);
+});
+
+Deno.test("acme_issuer and acme_certificate: nginx's defaults, names from server_name", () => {
+  const config = parseConfig(
+    `acme_issuer le {
+  uri https://ca.test/dir;
+  contact admin@a.test;
+  contact mailto:ops@a.test;
+}
+server { server_name a.test *.a.test www.a.test ~^x; acme_certificate le; }
+server { server_name b.test; acme_certificate le c.test key=ecdsa:256; }
+server { server_name d.test; }`,
+    "/etc/webserv/x.conf",
+  );
+  const issuer = config.acmeIssuers.get("le")!;
+  assert.deepEqual(
+    [issuer.uri, issuer.contact, issuer.statePath, issuer.acceptTermsOfService],
+    [
+      "https://ca.test/dir",
+      ["mailto:admin@a.test", "mailto:ops@a.test"],
+      "/etc/webserv/acme_le",
+      false,
+    ],
+  );
+  assert.deepEqual(config.servers.map((s) => s.acme?.names ?? null), [
+    ["a.test", "www.a.test"],
+    ["c.test"],
+    null,
+  ]);
 });

@@ -240,7 +240,7 @@ export function checkEncoding(
 // The run
 
 /** Runs wrk with extra request fields in its own process group and parses its report. */
-async function runWrkWithHeaders(
+export async function runWrkWithHeaders(
   url: string,
   connections: number,
   durationSec: number,

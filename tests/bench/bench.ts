@@ -11,11 +11,13 @@
  *   brotli on;`) and nginx (`gzip on;`, no brotli module), at nginx's and ngx_brotli's default
  *   levels (gzip 1, brotli 6), plus webserv with `Accept-Encoding: gzip`; each probe's
  *   Content-Encoding is in the table ("identity": not compressed);
+ * - https: the 1 KiB file (keep-alive, and a new TLS connection per request) and the 100 MB
+ *   file over TLS from webserv and nginx with the same certificate (_https_bench.ts);
  * - CGI: a trivial Python and PHP script served by webserv and by lighttpd's mod_cgi (8
  *   connections), with webserv's ratios to lighttpd.
  *
  * Options: `--duration N` (seconds per run, default 5; or BENCH_DURATION), `--only LIST` (a comma
- * list of static, proxy, compression, cgi; default all).
+ * list of static, proxy, compression, https, cgi; default all).
  */
 import { join } from "node:path";
 import { CGI_LANGUAGES, runCgiBench } from "./_cgi_bench.ts";
@@ -23,6 +25,7 @@ import { formatCgiRatios, formatCgiTable } from "./_cgi_report.ts";
 import { isInstalled, killGroup, readRss, withScratchDir } from "./_child.ts";
 import { type BenchRow, formatRatios, formatTable } from "./_report.ts";
 import { GZIP_ROWS, runGzipBench } from "./_gzip_bench.ts";
+import { formatHttpsRatios, runHttpsBench } from "./_https_bench.ts";
 import { formatRunRatio, formatRunTable, runProxyBench } from "./_proxy_bench.ts";
 import { available, CONTENDERS } from "./_servers.ts";
 import { runWrk } from "./_wrk.ts";
@@ -39,7 +42,7 @@ const PROXY_CONNECTIONS = 50;
 const GZIP_CONNECTIONS = 50;
 
 /** The parts of the bench, in the order they run. */
-const PARTS = ["static", "proxy", "compression", "cgi"] as const;
+const PARTS = ["static", "proxy", "compression", "https", "cgi"] as const;
 type Part = typeof PARTS[number];
 
 const USAGE = `usage: bench.ts [--duration SECONDS] [--only ${PARTS.join(",")}]`;
@@ -114,6 +117,7 @@ async function main(): Promise<number> {
     if (only.has("static")) failed = await staticBench(www, tmp, duration, pin, cpu) || failed;
     if (only.has("proxy")) failed = await proxyBench(www, tmp, duration, pin, cpu) || failed;
     if (only.has("compression")) failed = await gzipBench(tmp, duration, pin, cpu) || failed;
+    if (only.has("https")) failed = await httpsBench(www, tmp, duration, pin, cpu) || failed;
     if (only.has("cgi")) {
       const cgiRows = await runCgiBench({
         tmp,
@@ -189,6 +193,35 @@ async function staticBench(
         `peak ${rss.peakMiB.toFixed(1)} MiB`,
     );
   }
+  return rows.some((r) => r.note?.startsWith("failed"));
+}
+
+/** The HTTPS table; true when a run failed. */
+async function httpsBench(
+  www: string,
+  tmp: string,
+  duration: number,
+  pin: Pin,
+  cpu: string | null,
+): Promise<boolean> {
+  if (!(await isInstalled("/usr/sbin/nginx")) || !(await isInstalled("openssl"))) {
+    console.log("\nHTTPS: skipped, nginx or openssl is not installed");
+    return false;
+  }
+  const rows = await runHttpsBench({
+    tmp,
+    www,
+    small: SMALL,
+    large: LARGE,
+    pin: pin(SERVER_CPU),
+    cpu,
+    durationSec: duration,
+  });
+  console.log(
+    `\nHTTPS, wrk -d${duration}s, the same P-256 certificate (1 KiB: -c50; 100 MB: -c4):\n`,
+  );
+  console.log(formatRunTable(rows, "MB/s"));
+  console.log(`\n${formatHttpsRatios(rows)}`);
   return rows.some((r) => r.note?.startsWith("failed"));
 }
 

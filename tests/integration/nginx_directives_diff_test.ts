@@ -11,47 +11,23 @@
  * nginx listens on TCP here, not on a Unix socket: allow/deny and the limit zones key on the
  * client's address, which on a Unix socket is no IP. nginx cannot listen on port 0 ("invalid
  * port"), and a port picked in advance (or bound, closed and reused) could be taken by another
- * process in between. So a small launcher binds 127.0.0.1:0 (the kernel chooses the port), keeps
+ * process in between. So a small launcher (_nginx.ts) binds 127.0.0.1:0 (the kernel chooses the port), keeps
  * the socket open and execs nginx with it inherited through the `NGINX` environment variable
  * (nginx's own mechanism for its binary upgrade); nginx's `listen` names that port, and nginx
  * takes the inherited socket instead of binding one. The port is never free in between, and the
  * test learns it from the launcher. Clients connect from 127.0.0.1 or 127.0.0.2 (node:net with
  * `localAddress`), to both servers alike.
  */
+import { type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
 import { loadConfig } from "../../lib/config/load.ts";
 import { type RunningServer, startServer } from "../../lib/server/listener.ts";
 
-const NGINX = "/usr/sbin/nginx";
-const PYTHON = "python3";
 const DATA = join(import.meta.dirname ?? ".", "..", "testdata", "diff_directives");
 const ROOT = join(DATA, "site");
 const DEADLINE_MS = 5000;
-
-/**
- * Binds 127.0.0.1:0, writes nginx.conf from its template with the port, records the port (written
- * to a temporary name, then renamed: never read half-written), and becomes nginx with the socket.
- * argv: template, config, port file, then nginx's command line.
- */
-const LAUNCHER = `
-import os, socket, sys
-template, config, port_file = sys.argv[1:4]
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-s.listen(511)
-port = s.getsockname()[1]
-with open(template) as f:
-    text = f.read().replace("@PORT@", str(port))
-with open(config, "w") as f:
-    f.write(text)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(port))
-os.rename(port_file + ".tmp", port_file)
-os.set_inheritable(s.fileno(), True)
-os.execve(sys.argv[4], sys.argv[4:], {"NGINX": "%d;" % s.fileno()})
-`;
 
 /** A file's validators as one server gives them, for conditional requests. */
 interface Validators {
@@ -656,109 +632,23 @@ function lookupOn(port: number): Lookup {
   };
 }
 
-/** nginx running the site from its own temp prefix, on a port of 127.0.0.1. */
-interface Nginx {
-  port: number;
-  stop(): Promise<void>;
+function startNginx(): Promise<Nginx> {
+  return startNginxFrom(
+    "directives",
+    async (prefix) =>
+      (await Deno.readTextFile(join(DATA, "nginx.conf")))
+        .replaceAll("@USER@", Deno.uid() === 0 ? "user root;" : "")
+        .replaceAll("@PREFIX@", prefix)
+        .replaceAll("@DATA@", DATA)
+        .replaceAll("@ROOT@", ROOT),
+  );
 }
-
-/**
- * Starts nginx through the launcher (see the top of the file), as the leader of its own process
- * group, and waits for its pid file: nginx writes it once its configuration is loaded. Until its
- * worker accepts, connections wait in the socket's backlog.
- */
-async function startNginx(): Promise<Nginx> {
-  const prefix = await Deno.makeTempDir({ prefix: "webserv-directives-nginx-" });
-  const conf = (await Deno.readTextFile(join(DATA, "nginx.conf")))
-    .replaceAll("@USER@", Deno.uid() === 0 ? "user root;" : "")
-    .replaceAll("@PREFIX@", prefix)
-    .replaceAll("@DATA@", DATA)
-    .replaceAll("@ROOT@", ROOT);
-  const template = join(prefix, "nginx.conf.in");
-  await Deno.writeTextFile(template, conf);
-  const config = join(prefix, "nginx.conf");
-  const portFile = join(prefix, "port");
-  const pidFile = join(prefix, "nginx.pid");
-  const errorLog = join(prefix, "error.log");
-  const child = new Deno.Command(PYTHON, {
-    args: [
-      "-c",
-      LAUNCHER,
-      template,
-      config,
-      portFile,
-      NGINX,
-      "-p",
-      prefix,
-      "-c",
-      config,
-      "-e",
-      errorLog,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-    detached: true,
-  }).spawn();
-  let exited = false;
-  const status = child.status.finally(() => exited = true);
-  const stop = async () => {
-    // SIGTERM: the master stops its worker, waits for it, and exits; SIGKILL to the whole group
-    // if it does not within 5 s.
-    try {
-      Deno.kill(child.pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), 5000));
-    if (await Promise.race([status, late]) === "late") {
-      try {
-        Deno.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await status;
-    }
-    clearTimeout(timer);
-    await Deno.remove(prefix, { recursive: true });
-  };
-  try {
-    for (const deadline = Date.now() + 10_000;;) {
-      if (exited) throw new Error("nginx exited");
-      const pid = await Deno.readTextFile(pidFile).catch(() => "");
-      if (pid.trim() !== "") {
-        return { port: Number(await Deno.readTextFile(portFile)), stop };
-      }
-      if (Date.now() > deadline) throw new Error("no pid file after 10 s");
-      // nginx has no readiness signal but its pid file: poll it.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  } catch (e) {
-    const log = await Deno.readTextFile(errorLog).catch(() => "");
-    await stop();
-    throw new Error(`nginx did not start (${(e as Error).message}): "${log.trim()}"`);
-  }
-}
-
-const nginxInstalled = await Deno.stat(NGINX).then((i) => i.isFile, () => false);
-async function runs(command: string): Promise<boolean> {
-  try {
-    return (await new Deno.Command(command, { args: ["-c", ""] }).output()).success;
-  } catch {
-    return false;
-  }
-}
-
-const pythonInstalled = await runs(PYTHON);
 
 Deno.test({
-  name: !nginxInstalled
-    ? `webserv's directives answer like nginx's (skipped: "${NGINX}" is missing)`
-    : !pythonInstalled
-    ? `webserv's directives answer like nginx's (skipped: "${PYTHON}", nginx's launcher, is missing)`
-    : "webserv's directives answer like nginx's but for the known differences",
-  ignore: !nginxInstalled || !pythonInstalled,
+  name: NGINX_MISSING === null
+    ? "webserv's directives answer like nginx's but for the known differences"
+    : `webserv's directives answer like nginx's (skipped: ${NGINX_MISSING})`,
+  ignore: NGINX_MISSING !== null,
   async fn() {
     assert.equal(new Set(CASES.map((c) => c.name)).size, CASES.length, "Case names repeat");
     for (const name of Object.keys(KNOWN)) {

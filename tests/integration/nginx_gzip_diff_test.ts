@@ -17,6 +17,7 @@
  * response that already has a Content-Encoding comes from the test's own upstream (node:net on
  * 127.0.0.1:0) through proxy_pass: nginx's add_header cannot make one the gzip filter sees.
  */
+import { type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
@@ -24,33 +25,8 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { loadConfig } from "../../lib/config/load.ts";
 import { type RunningServer, startServer } from "../../lib/server/listener.ts";
 
-const NGINX = "/usr/sbin/nginx";
-const PYTHON = "python3";
 const DATA = join(import.meta.dirname ?? ".", "..", "testdata", "diff_gzip");
 const DEADLINE_MS = 5000;
-
-/**
- * Binds 127.0.0.1:0, writes nginx.conf from its template with the port, records the port (written
- * to a temporary name, then renamed: never read half-written), and becomes nginx with the socket.
- * argv: template, config, port file, then nginx's command line.
- */
-const LAUNCHER = `
-import os, socket, sys
-template, config, port_file = sys.argv[1:4]
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-s.listen(511)
-port = s.getsockname()[1]
-with open(template) as f:
-    text = f.read().replace("@PORT@", str(port))
-with open(config, "w") as f:
-    f.write(text)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(port))
-os.rename(port_file + ".tmp", port_file)
-os.set_inheritable(s.fileno(), True)
-os.execve(sys.argv[4], sys.argv[4:], {"NGINX": "%d;" % s.fileno()})
-`;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -789,107 +765,22 @@ function lookupOn(port: number): Lookup {
 // ---------------------------------------------------------------------------------------------
 // nginx.
 
-interface Nginx {
-  port: number;
-  stop(): Promise<void>;
+function startNginx(servers: string): Promise<Nginx> {
+  return startNginxFrom(
+    "gzip",
+    async (prefix) =>
+      (await Deno.readTextFile(join(DATA, "nginx.conf")))
+        .replaceAll("@SERVERS@", servers.replaceAll("@LISTEN@", "127.0.0.1:@PORT@"))
+        .replaceAll("@USER@", Deno.uid() === 0 ? "user root;" : "")
+        .replaceAll("@PREFIX@", prefix),
+  );
 }
-
-/**
- * Starts nginx through the launcher (see the top of the file), as the leader of its own process
- * group, and waits for its pid file: nginx writes it once its configuration is loaded. Until its
- * worker accepts, connections wait in the socket's backlog.
- */
-async function startNginx(servers: string): Promise<Nginx> {
-  const prefix = await Deno.makeTempDir({ prefix: "webserv-gzip-nginx-" });
-  const conf = (await Deno.readTextFile(join(DATA, "nginx.conf")))
-    .replaceAll("@SERVERS@", servers.replaceAll("@LISTEN@", "127.0.0.1:@PORT@"))
-    .replaceAll("@USER@", Deno.uid() === 0 ? "user root;" : "")
-    .replaceAll("@PREFIX@", prefix);
-  const template = join(prefix, "nginx.conf.in");
-  await Deno.writeTextFile(template, conf);
-  const config = join(prefix, "nginx.conf");
-  const portFile = join(prefix, "port");
-  const pidFile = join(prefix, "nginx.pid");
-  const errorLog = join(prefix, "error.log");
-  const child = new Deno.Command(PYTHON, {
-    args: [
-      "-c",
-      LAUNCHER,
-      template,
-      config,
-      portFile,
-      NGINX,
-      "-p",
-      prefix,
-      "-c",
-      config,
-      "-e",
-      errorLog,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-    detached: true,
-  }).spawn();
-  let exited = false;
-  const status = child.status.finally(() => exited = true);
-  const stop = async () => {
-    // SIGTERM: the master stops its worker, waits for it, and exits; SIGKILL to the whole group
-    // if it does not within 5 s.
-    try {
-      Deno.kill(child.pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), 5000));
-    if (await Promise.race([status, late]) === "late") {
-      try {
-        Deno.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await status;
-    }
-    clearTimeout(timer);
-    await Deno.remove(prefix, { recursive: true });
-  };
-  try {
-    for (const deadline = Date.now() + 10_000;;) {
-      if (exited) throw new Error("nginx exited");
-      const pid = await Deno.readTextFile(pidFile).catch(() => "");
-      if (pid.trim() !== "") {
-        return { port: Number(await Deno.readTextFile(portFile)), stop };
-      }
-      if (Date.now() > deadline) throw new Error("no pid file after 10 s");
-      // nginx has no readiness signal but its pid file: poll it.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  } catch (e) {
-    const log = await Deno.readTextFile(errorLog).catch(() => "");
-    await stop();
-    throw new Error(`nginx did not start (${(e as Error).message}): "${log.trim()}"`);
-  }
-}
-
-const nginxInstalled = await Deno.stat(NGINX).then((i) => i.isFile, () => false);
-async function runs(command: string): Promise<boolean> {
-  try {
-    return (await new Deno.Command(command, { args: ["-c", ""] }).output()).success;
-  } catch {
-    return false;
-  }
-}
-
-const pythonInstalled = await runs(PYTHON);
 
 Deno.test({
-  name: !nginxInstalled
-    ? `webserv's gzip answers like nginx's (skipped: "${NGINX}" is missing)`
-    : !pythonInstalled
-    ? `webserv's gzip answers like nginx's (skipped: "${PYTHON}", nginx's launcher, is missing)`
-    : "webserv's gzip answers like nginx's but for the known differences",
-  ignore: !nginxInstalled || !pythonInstalled,
+  name: NGINX_MISSING === null
+    ? "webserv's gzip answers like nginx's but for the known differences"
+    : `webserv's gzip answers like nginx's (skipped: ${NGINX_MISSING})`,
+  ignore: NGINX_MISSING !== null,
   async fn() {
     assert.equal(new Set(CASES.map((c) => c.name)).size, CASES.length, "Case names repeat");
     for (const name of Object.keys(KNOWN)) {

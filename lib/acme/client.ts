@@ -53,6 +53,16 @@
  * code: their time is not bounded here.
  */
 import { AcmeError, type AcmeProblem } from "./acme_error.ts";
+import {
+  type AcmeDirectory,
+  authorizationError,
+  isObject,
+  orderError,
+  readAuthorization,
+  readDirectory,
+  readOrder,
+  stringArray,
+} from "./objects.ts";
 import { encodeBase64Url } from "./base64url.ts";
 import { parseRetryAfter, pollDelay, sleep } from "./backoff.ts";
 import { parseCertificate } from "./certificate_info.ts";
@@ -71,6 +81,7 @@ import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";
 export { AcmeError } from "./acme_error.ts";
 export type { AcmeProblem } from "./acme_error.ts";
 export type { ExternalAccountBinding } from "./jws.ts";
+export type { AcmeDirectory } from "./objects.ts";
 
 /** How to reach the CA and who the account is. */
 export interface AcmeClientOptions {
@@ -109,24 +120,6 @@ export type AcmeEvent =
   | { type: "poll"; url: string; status: string; delayMs: number }
   | { type: "challenge"; identifier: string; token: string; url: string }
   | { type: "cleanupFailed"; identifier: string; token: string; error: unknown };
-
-/** The directory object (RFC 8555 §7.1.1). */
-export interface AcmeDirectory {
-  newNonce: string;
-  newAccount: string;
-  newOrder: string;
-  revokeCert?: string;
-  keyChange?: string;
-  newAuthz?: string;
-  renewalInfo?: string;
-  meta?: {
-    termsOfService?: string;
-    website?: string;
-    caaIdentities?: string[];
-    externalAccountRequired?: boolean;
-    [member: string]: unknown;
-  };
-}
 
 /** The account, as `ensureAccount` found or created it. */
 export interface AcmeAccount {
@@ -179,29 +172,6 @@ interface PostOptions {
   signal?: AbortSignal | undefined;
   useJwk?: boolean;
   accept?: string;
-}
-
-interface Challenge {
-  type: string;
-  url: string;
-  status: string;
-  token?: string;
-  error?: AcmeProblem;
-}
-
-interface Authorization {
-  status: string;
-  identifier: { type: string; value: string };
-  challenges: Challenge[];
-  wildcard?: boolean;
-}
-
-interface Order {
-  status: string;
-  authorizations: string[];
-  finalize: string;
-  certificate?: string;
-  error?: AcmeProblem;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -768,94 +738,6 @@ async function readBody(response: Response, url: string): Promise<Uint8Array> {
     offset += part.length;
   }
   return body;
-}
-
-function readDirectory(json: Record<string, unknown>, url: string): AcmeDirectory {
-  for (const field of ["newNonce", "newAccount", "newOrder"]) {
-    if (!isUrl(json[field])) {
-      throw new AcmeError(`ACME directory ${url}: no "${field}" URL (is this a directory?)`, {
-        url,
-      });
-    }
-  }
-  return json as unknown as AcmeDirectory;
-}
-
-function readOrder(json: Record<string, unknown>, url: string): Order {
-  const { status, authorizations, finalize, certificate, error } = json;
-  if (
-    typeof status !== "string" || !Array.isArray(authorizations) ||
-    !authorizations.every(isUrl) || !isUrl(finalize) ||
-    (certificate !== undefined && !isUrl(certificate))
-  ) {
-    throw new AcmeError(`order ${url}: not an order object`, { url });
-  }
-  return {
-    status,
-    authorizations,
-    finalize,
-    ...(certificate === undefined ? {} : { certificate }),
-    ...(isObject(error) ? { error: error as AcmeProblem } : {}),
-  };
-}
-
-function readAuthorization(json: Record<string, unknown>, url: string): Authorization {
-  const { status, identifier, challenges, wildcard } = json;
-  if (
-    typeof status !== "string" || !isObject(identifier) || typeof identifier.value !== "string" ||
-    !Array.isArray(challenges)
-  ) {
-    throw new AcmeError(`authorization ${url}: not an authorization object`, { url });
-  }
-  const read: Challenge[] = [];
-  for (const c of challenges) {
-    if (
-      !isObject(c) || typeof c.type !== "string" || !isUrl(c.url) || typeof c.status !== "string"
-    ) {
-      throw new AcmeError(`authorization ${url}: a malformed challenge`, { url });
-    }
-    read.push({
-      type: c.type,
-      url: c.url,
-      status: c.status,
-      ...(typeof c.token === "string" ? { token: c.token } : {}),
-      ...(isObject(c.error) ? { error: c.error as AcmeProblem } : {}),
-    });
-  }
-  return {
-    status,
-    identifier: { type: String(identifier.type), value: identifier.value },
-    challenges: read,
-    wildcard: wildcard === true,
-  };
-}
-
-function orderError(order: Order, url: string): AcmeError {
-  const problem = order.error;
-  const detail = problem?.detail === undefined ? "" : `: ${problem.detail}`;
-  return new AcmeError(`order ${url} is ${order.status}${detail}`, { url, problem });
-}
-
-function authorizationError(authz: Authorization, identifier: string, url: string): AcmeError {
-  const failed = authz.challenges.find((c) => c.type === "http-01" && c.error !== undefined) ??
-    authz.challenges.find((c) => c.error !== undefined);
-  const detail = failed?.error?.detail === undefined ? "" : `: ${failed.error.detail}`;
-  return new AcmeError(`authorization of ${identifier} is ${authz.status}${detail}`, {
-    url: failed?.url ?? url,
-    problem: failed?.error,
-  });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isUrl(value: unknown): value is string {
-  return typeof value === "string" && URL.canParse(value);
-}
-
-function stringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

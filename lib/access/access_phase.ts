@@ -12,9 +12,13 @@ import { checkAccess } from "./cidr.ts";
 
 const decoder = new TextDecoder();
 
-export const accessControl: Handler = async (ctx) => {
+export const accessControl: Handler = (ctx) => {
+  const { access, authBasic } = ctx.location;
+  return access.length === 0 && authBasic === null ? null : checkAccessPhase(ctx);
+};
+
+async function checkAccessPhase(ctx: RequestContext): Promise<Response | null> {
   const { access, authBasic, satisfy } = ctx.location;
-  if (access.length === 0 && authBasic === null) return null;
   const byAddress = access.length === 0 || checkAccess(access, ctx.remote) !== "deny";
   if (satisfy === "any" && byAddress && access.length > 0) return null;
   if (authBasic === null) return byAddress ? null : forbidden(ctx);
@@ -22,7 +26,7 @@ export const accessControl: Handler = async (ctx) => {
   if (satisfy === "any" && authenticated === null) return null;
   if (satisfy === "all" && !byAddress) return forbidden(ctx);
   return authenticated;
-};
+}
 
 /** 403 for an address the rules deny, logged as nginx does. */
 function forbidden(ctx: RequestContext): Response {

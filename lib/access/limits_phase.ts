@@ -5,6 +5,7 @@
  */
 import { ConnectionZone, RequestZone } from "../access/rate_limit.ts";
 import { requestError } from "../log/request_error.ts";
+import type { Response } from "../http/response.ts";
 import type { Handler, RequestContext } from "../phases/context.ts";
 import { expand } from "../variables/template.ts";
 
@@ -32,9 +33,11 @@ export const limitConn: Handler = (ctx) => {
 };
 
 /** `limit_req`: a request past the burst is refused; one within it may wait its turn. */
-export const limitReq: Handler = async (ctx) => {
+export const limitReq: Handler = (ctx) =>
+  ctx.location.limitReq.length === 0 || ctx.state.limitedReq ? null : limitRequest(ctx);
+
+async function limitRequest(ctx: RequestContext): Promise<Response | null> {
   const lines = ctx.location.limitReq;
-  if (lines.length === 0 || ctx.state.limitedReq) return null;
   // The limits apply once per request, not again after a rewrite or an internal redirect.
   ctx.state.limitedReq = true;
   const limits = lines.map(({ zone, burst, delay }) => {
@@ -53,7 +56,7 @@ export const limitReq: Handler = async (ctx) => {
   }
   if (outcome.delayMs > 0 && !limitReqDryRun) await delay(outcome.delayMs, ctx);
   return null;
-};
+}
 
 /** Waits `ms`, or less when the client leaves meanwhile. */
 function delay(ms: number, ctx: RequestContext): Promise<void> {

@@ -16,10 +16,8 @@ const CONTEXTS: Record<Where, readonly Context[]> = {
 /** Directive → where nginx allows it (as far as it matters here) and why it does nothing. */
 const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["user", "main", "webserv runs as the user that starts it (systemd: User=)"],
-  ["pid", "main", "webserv writes no pid file yet"],
   ["daemon", "main", "webserv stays in the foreground (run it under systemd)"],
   ["master_process", "main", "webserv is one process"],
-  ["worker_processes", "main", "webserv serves from one process for now"],
   [
     "worker_rlimit_nofile",
     "main",
@@ -28,7 +26,11 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["worker_rlimit_core", "main", "Deno cannot change its own limits"],
   ["worker_cpu_affinity", "main", "pin the process with taskset or systemd's CPUAffinity="],
   ["worker_priority", "main", "set the priority with nice or systemd's Nice="],
-  ["worker_shutdown_timeout", "main", "a shutdown lets requests finish for up to 5 s"],
+  [
+    "worker_shutdown_timeout",
+    "main",
+    "-s quit lets requests finish without a time limit, -s stop cuts them after 1 s",
+  ],
   ["working_directory", "main", "webserv keeps the directory it was started in"],
   ["pcre_jit", "main", "regular expressions are JavaScript's"],
   ["thread_pool", "main", "file reads never block the event loop in webserv"],

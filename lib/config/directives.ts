@@ -66,6 +66,8 @@ const TABLE: Directive[] = [
   { name: "cgi_max_processes", contexts: HTTP, arity: ONE, apply: numberSlot(LIMITS, "cgiMaxProcesses") },
   { name: "large_client_header_buffers", contexts: HTTP, arity: TWO, apply: set.largeClientHeaderBuffers },
   { name: "error_log", contexts: HTTP, arity: [1, 2], apply: set.errorLog },
+  { name: "pid", contexts: MAIN, arity: ONE, apply: set.pid },
+  { name: "worker_processes", contexts: MAIN, arity: ONE, apply: set.workerProcesses },
 
   // Virtual servers.
   { name: "listen", contexts: SRV, arity: ONE_OR_MORE, repeatable: true, apply: set.listen },

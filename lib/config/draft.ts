@@ -70,6 +70,10 @@ export interface MainDraft extends BlockDraft {
   file: string;
   limits: Partial<Limits>;
   errorLog?: ErrorLogSettings;
+  /** `pid file`, resolved. */
+  pid?: string;
+  /** `worker_processes`. */
+  workerProcesses?: number | "auto";
   requestZones: Map<string, ZoneSettings>;
   connectionZones: Map<string, ZoneSettings>;
   upstreams: Map<string, UpstreamSettings>;

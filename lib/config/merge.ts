@@ -238,6 +238,8 @@ export function mergeConfig(draft: MainDraft): Config {
     acmeIssuers: draft.acmeIssuers,
     limits,
     errorLog: draft.errorLog ?? { ...DEFAULT_ERROR_LOG },
+    pid: draft.pid,
+    workerProcesses: draft.workerProcesses ?? 1,
     upstreams: draft.upstreams,
     requestZones: draft.requestZones,
     connectionZones: draft.connectionZones,

@@ -18,6 +18,7 @@ import { parseReturn } from "./return_directive.ts";
 import { parseSize, parseTime } from "./units.ts";
 import type { LogLevel, RewriteStep } from "./types.ts";
 import { parseAccessRule } from "../access/cidr.ts";
+import { isRedisUrl, redisAnswers, redisUrlProblem } from "../session/redis_url.ts";
 import { MIN_ZONE_BYTES, parseRate, zoneCapacity } from "../access/rate_limit.ts";
 import type { LogEscape } from "../log/log_format.ts";
 import { compileTemplate, type Template } from "../variables/template.ts";
@@ -259,8 +260,28 @@ export const errorLog: Apply = (scope, [target = "", level = "error"], env) => {
   };
 };
 
-/** `session_store memory|dir;`: shared stores such as Redis are named, and refused, as such. */
+/** `worker_processes N | auto;` (main context). */
+export const workerProcesses: Apply = (scope, [text = ""], env) => {
+  if (text === "auto") scope.main.workerProcesses = "auto";
+  else if (/^[1-9]\d{0,3}$/.test(text)) scope.main.workerProcesses = Number(text);
+  else throw env.error(`"${env.name}" directive invalid value`);
+};
+
+/** `pid file;` (main context): where the running server writes its process id. */
+export const pid: Apply = (scope, [file = ""], env) => {
+  if (file === "") throw env.error('invalid path "" in "pid" directive');
+  scope.main.pid = resolve(env.dir, file);
+};
+
+/** `session_store memory|dir|redis://…;`: another URL scheme is named, and refused, as such. */
 export const sessionStore: Apply = (scope, [value = ""], env) => {
+  if (isRedisUrl(value)) {
+    const problem = redisUrlProblem(value);
+    if (problem !== null) throw env.error(`invalid session store "${value}": ${problem}`);
+    serverOf(scope).sessions.store = value;
+    env.defer(() => redisAnswers(value), "warning");
+    return;
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1];
   if (scheme !== undefined) {
     throw env.error(

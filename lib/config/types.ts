@@ -378,7 +378,10 @@ export interface ServerConfig extends Settings, Derived {
 
 /** The session directives of a server. */
 export interface SessionSettings {
-  /** Absolute directory sessions persist in (`session_store dir`), or null to keep them in memory. */
+  /**
+   * Where sessions are kept: an absolute directory (`session_store dir`), a `redis://` or
+   * `rediss://` URL (`session_store redis://…`), or null to keep them in memory.
+   */
   store: string | null;
   /** Idle timeout of a session in milliseconds (`session_timeout`). */
   timeout: number;
@@ -456,6 +459,10 @@ export interface Config {
   acmeIssuers: Map<string, AcmeIssuerSettings>;
   limits: Limits;
   errorLog: ErrorLogSettings;
+  /** `pid file`: absolute path of the pid file; absent: `logs/webserv.pid` beside `file`. */
+  pid?: string;
+  /** `worker_processes`: how many processes serve (1: this one, no supervisor). */
+  workerProcesses: number | "auto";
   /** `upstream` blocks, by name. */
   upstreams: Map<string, UpstreamSettings>;
   /** `limit_req_zone`s and `limit_conn_zone`s, by name. */

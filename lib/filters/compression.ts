@@ -21,7 +21,7 @@ import {
   type Response,
   responseHeader,
 } from "../http/response.ts";
-import type { Filter } from "../phases/context.ts";
+import type { Filter, RequestContext } from "../phases/context.ts";
 
 /** Statuses nginx compresses. */
 const STATUSES = new Set([200, 403, 404]);
@@ -32,9 +32,11 @@ const FILE_PIECE = 64 * 1024;
 /** A HEAD's body: nothing, of no known length (its GET's compressed length is not known). */
 const noBody = (): Body => ({ kind: "stream", chunks: (async function* () {})() });
 
-export const compressionFilter: Filter = async (ctx, res) => {
+export const compressionFilter: Filter = (ctx, res) =>
+  !ctx.location.gzip && !ctx.location.brotli ? res : compress(ctx, res);
+
+async function compress(ctx: RequestContext, res: Response): Promise<Response> {
   const location = ctx.location;
-  if (!location.gzip && !location.brotli) return res;
   // HEAD gets the fields its GET would get (as nginx's); no body is compressed for it.
   const head = ctx.head.method === "HEAD";
   if (!STATUSES.has(res.status) || !(head ? !isTunnel(res.body) : compressible(res.body))) {
@@ -68,7 +70,7 @@ export const compressionFilter: Filter = async (ctx, res) => {
   }
   out.push(["Content-Encoding", encoding]);
   return { ...res, headers: out, body };
-};
+}
 
 /** A body that can be compressed: bytes, a file range or a stream (not none, not a tunnel). */
 function compressible(body: Body): boolean {

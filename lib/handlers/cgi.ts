@@ -40,10 +40,10 @@ interface ScriptMatch {
  * any, passed through), or an internal redirect for `Location: /path`.
  */
 export function createCgiHandler(options: CgiHandlerOptions = {}): ContentHandler {
-  return async (ctx: RequestContext): Promise<Response | null> => {
+  // No `cgi` directive here: not ours.
+  return (ctx) => ctx.location.cgi.size === 0 ? null : run(ctx);
+  async function run(ctx: RequestContext): Promise<Response | null> {
     const { location } = ctx;
-    // No `cgi` directive here: not ours.
-    if (location.cgi.size === 0) return null;
     const script = await findScript(ctx.path, location);
     // No segment with a CGI extension: another handler serves the path.
     if (script === null) return null;
@@ -117,7 +117,7 @@ export function createCgiHandler(options: CgiHandlerOptions = {}): ContentHandle
       headers,
       body: { kind: "stream", chunks: run.body, close: run.close },
     };
-  };
+  }
 }
 
 /**

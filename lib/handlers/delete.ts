@@ -2,7 +2,7 @@
 import { basename, dirname, join } from "node:path";
 import type { Response } from "../http/response.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
-import type { ContentHandler } from "../phases/context.ts";
+import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import { fsErrorStatus } from "../files/fs_errors.ts";
 
 /**
@@ -11,10 +11,14 @@ import { fsErrorStatus } from "../files/fs_errors.ts";
  * fails (permissions, read-only file system). A symbolic link is removed itself, never its target,
  * and a symlinked directory on the way may not lead outside the root.
  */
-export const deleteHandler: ContentHandler = async (ctx) => {
+export const deleteHandler: ContentHandler = (ctx) =>
   // Only DELETE, and only where `allow_methods` names it: like nginx's dav_methods, deleting is
   // never on by default.
-  if (ctx.head.method !== "DELETE" || !ctx.location.allowMethods?.includes("DELETE")) return null;
+  ctx.head.method !== "DELETE" || !ctx.location.allowMethods?.includes("DELETE")
+    ? null
+    : deleteFile(ctx);
+
+async function deleteFile(ctx: RequestContext): Promise<Response> {
   const mapped = mapToFile(ctx.path, ctx.location);
   // Outside the root or alias.
   if (mapped === null) return status(403);
@@ -56,7 +60,7 @@ export const deleteHandler: ContentHandler = async (ctx) => {
     return status(409);
   }
   return { status: 204, headers: [], body: null };
-};
+}
 
 /** Whether `path` is `dir` or lies below it (both real, absolute paths). */
 function isInside(path: string, dir: string): boolean {

@@ -27,11 +27,16 @@ const encoder = new TextEncoder();
  * failure the files of this request are removed; body errors (413, 408, 400, client gone) are
  * rethrown for the connection to answer, a full disk is 507, anything unexpected is rethrown.
  */
-export const uploadHandler: ContentHandler = async (ctx) => {
+export const uploadHandler: ContentHandler = (ctx) => {
   const store = ctx.location.uploadStore;
   const method = ctx.head.method;
   // Uploads are off here, or this is not an upload.
   if (store === null || (method !== "POST" && method !== "PUT")) return null;
+  return upload(ctx, store);
+};
+
+async function upload(ctx: RequestContext, store: string): Promise<Response> {
+  const method = ctx.head.method;
   // Neither Content-Length nor Transfer-Encoding: the body has no known end.
   if (
     ctx.body.length === 0 && getHeader(ctx.head, "content-length") === undefined &&
@@ -49,7 +54,7 @@ export const uploadHandler: ContentHandler = async (ctx) => {
   } catch (error) {
     return failure(error);
   }
-};
+}
 
 async function post(ctx: RequestContext, store: string, name: string | null): Promise<Response> {
   const contentType = getHeader(ctx.head, "content-type");

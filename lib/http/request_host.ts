@@ -8,10 +8,25 @@ export function requestHost(head: RequestHead): string | null {
   for (const [name] of head.headers) if (name === "host") hosts++;
   // More than one Host field line: 400 (RFC 9112 §3.2).
   if (hosts > 1) return null;
-  const absolute = /^https?:\/\/([^/?#]*)/i.exec(head.target);
+  // An origin-form target ("/…", the usual one) names no host.
+  const absolute = head.target.charCodeAt(0) === 0x2f
+    ? null
+    : /^https?:\/\/([^/?#]*)/i.exec(head.target);
   if (absolute !== null) host = absolute[1];
   else host = getHeader(head, "host");
   if (host === undefined) return head.minor >= 1 ? null : "";
+  // Clients send the same Host request after request: the last one's answer is kept.
+  if (host === lastHost) return lastName;
+  lastName = hostName(host);
+  lastHost = host;
+  return lastName;
+}
+
+let lastHost: string | undefined;
+let lastName: string | null = null;
+
+/** The name of a Host value, lower-case and without port or trailing dot; null if invalid. */
+function hostName(host: string): string | null {
   // A name, an IPv4 address or a bracketed IPv6 address, then an optional port.
   const m = /^(\[[0-9a-fA-F:.]+\]|[^\s/\\:@[\]]*)(?::\d*)?$/.exec(host);
   if (m === null) return null;

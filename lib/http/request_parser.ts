@@ -387,7 +387,7 @@ export class HeadParser {
     const targetEnd = start + this.#targetEnd;
     const pathStart = this.#pathStart;
     const text = latin1(buf, lineStart, p);
-    const method = text.slice(0, methodEnd - lineStart);
+    const method = knownMethod(buf, lineStart, methodEnd) ?? text.slice(0, methodEnd - lineStart);
     const target = text.slice(methodEnd + 1 - lineStart, targetEnd - lineStart);
     if (target === "*" && method !== "OPTIONS") {
       return fail(400, "Asterisk-form target without OPTIONS");
@@ -458,6 +458,23 @@ export function parseRequestHead(
   if (shared === null || shared.limits !== limits) shared = new HeadParser(limits);
   else shared.reset();
   return shared.parse(buf, start, end);
+}
+
+/**
+ * GET, HEAD or POST as the one string constant of each (compared and looked up in sets on every
+ * request, where a sliced copy would be hashed and compared character by character), else null.
+ */
+function knownMethod(buf: Uint8Array, from: number, to: number): string | null {
+  const len = to - from;
+  const b0 = buf[from];
+  if (len === 3 && b0 === 0x47 && buf[from + 1] === 0x45 && buf[from + 2] === 0x54) return "GET";
+  if (len === 4 && b0 === 0x48 && buf[from + 1] === 0x45 && buf[from + 2] === 0x41) {
+    return buf[from + 3] === 0x44 ? "HEAD" : null;
+  }
+  if (len === 4 && b0 === 0x50 && buf[from + 1] === 0x4f && buf[from + 2] === 0x53) {
+    return buf[from + 3] === 0x54 ? "POST" : null;
+  }
+  return null;
 }
 
 /** The minor version of a valid "HTTP/1.x" in buf[from, to), or the error to answer. */

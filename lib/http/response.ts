@@ -70,10 +70,27 @@ export function closeBody(body: Body): void {
 
 /** The first value of a response header (`lowerName` in lower case), or undefined. */
 export function responseHeader(res: Response, lowerName: string): string | undefined {
-  for (const [name, value] of res.headers) {
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return value;
+  const headers = res.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    if (sameName(field[0], lowerName)) return field[1];
   }
   return undefined;
+}
+
+/**
+ * Whether a field name equals `lower` (lower case) ignoring ASCII case; asked on every response
+ * several times (filters, framing), so without making a lower-cased copy.
+ */
+export function sameName(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c !== lower.charCodeAt(i) && (c < 0x41 || c > 0x5a || (c | 0x20) !== lower.charCodeAt(i))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Statuses that never carry a body. */

@@ -6,15 +6,36 @@
 /** Reads into the given bytes; the number read, or null at the end of the stream. */
 export type Read = (into: Uint8Array) => Promise<number | null>;
 
+/**
+ * Buffers bigger than a connection's first one, by size (powers of two), lent to connections while
+ * they read a large head or a body and given back when they wait idle again: an idle keep-alive
+ * connection holds only its small first buffer (as nginx frees its buffers on idle connections).
+ */
+const pool = new Map<number, Uint8Array[]>();
+/** The most buffers kept of each size. */
+const POOL_PER_SIZE = 64;
+
+function borrow(size: number): Uint8Array {
+  return pool.get(size)?.pop() ?? new Uint8Array(size);
+}
+
+function giveBack(buf: Uint8Array): void {
+  let free = pool.get(buf.length);
+  if (free === undefined) pool.set(buf.length, free = []);
+  if (free.length < POOL_PER_SIZE) free.push(buf);
+}
+
 export class InputBuffer {
   #buf: Uint8Array;
+  /** The first buffer, kept for good: the one used while idle. */
+  readonly #small: Uint8Array;
   #start = 0;
   #end = 0;
   /** A read into buf[end..] already under way (shared, so that bytes are counted once). */
   #inflight: Promise<number | null> | null = null;
 
   constructor(private readonly read: Read, initialSize: number, private readonly maxSize: number) {
-    this.#buf = new Uint8Array(initialSize);
+    this.#buf = this.#small = new Uint8Array(initialSize);
   }
 
   /** The whole buffer (valid bytes are `[start, end)`). */
@@ -67,17 +88,33 @@ export class InputBuffer {
       this.#end -= this.#start;
       this.#start = 0;
     } else if (this.#buf.length < this.maxSize) {
-      const bigger = new Uint8Array(Math.min(this.#buf.length * 2, this.maxSize));
+      const bigger = borrow(Math.min(this.#buf.length * 2, this.maxSize));
       bigger.set(this.#buf.subarray(0, this.#end));
-      this.#buf = bigger;
+      this.#swap(bigger);
     }
   }
 
   /** Swaps in a buffer of at least `size` bytes while nothing is pending (body reads). */
   ensureSize(size: number): void {
     if (this.#inflight !== null || this.pending > 0 || this.#buf.length >= size) return;
-    this.#buf = new Uint8Array(Math.min(size, this.maxSize));
+    this.#swap(borrow(Math.min(size, this.maxSize)));
     this.#start = this.#end = 0;
+  }
+
+  /**
+   * Gives a borrowed buffer back while nothing is pending and no read is under way (before an idle
+   * wait): the small first buffer takes its place.
+   */
+  shrink(): void {
+    if (this.#inflight !== null || this.pending > 0 || this.#buf === this.#small) return;
+    this.#swap(this.#small);
+    this.#start = this.#end = 0;
+  }
+
+  /** Uses `next` from now on; the buffer it replaces goes back to the pool if it was borrowed. */
+  #swap(next: Uint8Array): void {
+    if (this.#buf !== this.#small) giveBack(this.#buf);
+    this.#buf = next;
   }
 
   /**

@@ -13,19 +13,71 @@ interface Sink {
   close?(): void;
 }
 
+/** Every log file open in this process (not stdout or stderr), for reopenLogFiles(). */
+const openFiles = new Set<LogFile>();
+
+/**
+ * Opens every log file again by its path (`webserv -s reopen`, SIGUSR1: logrotate has moved the
+ * old files away). Resolves to a message for each file that could not be reopened; that one keeps
+ * writing where it did.
+ */
+export async function reopenLogFiles(): Promise<string[]> {
+  const failures: string[] = [];
+  for (const file of [...openFiles]) {
+    const problem = await file.reopen();
+    if (problem !== null) failures.push(problem);
+  }
+  return failures;
+}
+
 export class LogFile {
   #lines: string[] = [];
   #size = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly out: Sink, private readonly owned: boolean) {}
+  private constructor(
+    private out: Sink,
+    private readonly owned: boolean,
+    /** The file's path, to reopen it; null for stdout and stderr. */
+    private readonly path: string | null = null,
+  ) {}
 
   /** Opens a target. */
   static async open(target: LogTarget): Promise<LogFile> {
     if (target === "stdout") return new LogFile(Deno.stdout, false);
     if (target === "stderr") return new LogFile(Deno.stderr, false);
-    return new LogFile(await Deno.open(target, { append: true, create: true }), true);
+    const file = new LogFile(await Deno.open(target, { append: true, create: true }), true, target);
+    openFiles.add(file);
+    return file;
+  }
+
+  /**
+   * Opens the path again (creating the file) and writes there from now on; what was queued is
+   * written to the old file, whose descriptor is closed once those writes are done. Resolves to null, or to the reason the
+   * file could not be opened (it then keeps writing to the old one).
+   */
+  async reopen(): Promise<string | null> {
+    if (this.path === null || !openFiles.has(this)) return null;
+    let next: Deno.FsFile;
+    try {
+      next = await Deno.open(this.path, { append: true, create: true });
+    } catch (e) {
+      return `cannot reopen log file "${this.path}": ${e instanceof Error ? e.message : e}`;
+    }
+    if (!openFiles.has(this)) {
+      // Closed while the new file was being opened.
+      next.close();
+      return null;
+    }
+    // Lines logged before the reopen go to the old file (as nginx, which writes at once, does).
+    this.flush();
+    const old = this.out;
+    this.out = next;
+    // Writes chained before the swap still hold the old descriptor: close it after them.
+    await this.#writing;
+    old.close?.();
+    return null;
   }
 
   /** Queues one line (with its newline); written within 200 ms or once 64 KiB are queued. */
@@ -63,6 +115,7 @@ export class LogFile {
 
   /** Flushes, and closes a file (standard output and error stay open). */
   async close(): Promise<void> {
+    openFiles.delete(this);
     await this.flush();
     if (this.owned) this.out.close?.();
   }

@@ -108,7 +108,7 @@ export type Handler = (
 ) => Response | UriChange | null | Promise<Response | UriChange | null>;
 
 /** A content handler: answers (or declines), never changes the URI. */
-export type ContentHandler = (ctx: RequestContext) => Promise<Response | null>;
+export type ContentHandler = (ctx: RequestContext) => Response | null | Promise<Response | null>;
 
 /**
  * A response filter: sees every final response (after error pages) and returns it, changed or

@@ -32,9 +32,14 @@ export interface Answer {
  * client that went away; every other failure is a status (HttpError's, or a logged 500).
  */
 export async function runPhases(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
-  const answer = await withErrorPage(await follow(ctx, pipeline), pipeline);
+  let answer = await follow(ctx, pipeline);
+  if (answer.res.status >= 400 && answer.res.body === null) {
+    answer = await withErrorPage(answer, pipeline);
+  }
   // The filters of the location that answered: an error page's own (its add_header, expires).
-  return { ctx: answer.ctx, res: await applyFilters(answer.ctx, answer.res, pipeline) };
+  const filtered = filterResponse(answer.ctx, answer.res, pipeline);
+  answer.res = filtered instanceof Promise ? await filtered : filtered;
+  return answer;
 }
 
 /** Passes a response through every filter of the pipeline, in order. */
@@ -43,7 +48,38 @@ export async function applyFilters(
   res: Response,
   pipeline: Pipeline,
 ): Promise<Response> {
-  for (const filter of pipeline.filters) res = await filter(ctx, res);
+  return await filterResponse(ctx, res, pipeline);
+}
+
+/**
+ * applyFilters without a promise when it needs none: most filters decline at once,
+ * synchronously, and are awaited only when they return a promise (each await costs a turn of the
+ * microtask queue, on every request).
+ */
+function filterResponse(
+  ctx: RequestContext,
+  res: Response,
+  pipeline: Pipeline,
+): Response | Promise<Response> {
+  const filters = pipeline.filters;
+  for (let i = 0; i < filters.length; i++) {
+    const out = filters[i]!(ctx, res);
+    if (out instanceof Promise) return finishFilters(ctx, out, pipeline, i + 1);
+    res = out;
+  }
+  return res;
+}
+
+/** The rest of applyFilters once a filter answered with a promise. */
+async function finishFilters(
+  ctx: RequestContext,
+  pending: Promise<Response>,
+  pipeline: Pipeline,
+  next: number,
+): Promise<Response> {
+  let res = await pending;
+  const filters = pipeline.filters;
+  for (let i = next; i < filters.length; i++) res = await filters[i]!(ctx, res);
   return res;
 }
 
@@ -66,20 +102,26 @@ async function follow(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> 
  */
 async function walk(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
   const phases = pipeline.phases;
-  const findConfig = phases.findIndex((p) => p.name === "find-config");
   let changes = 0;
   try {
     for (let i = 0; i < phases.length;) {
       let next = i + 1;
-      for (const handler of phases[i]!.handlers) {
-        const out = await handler(ctx);
+      const handlers = phases[i]!.handlers;
+      for (let h = 0; h < handlers.length; h++) {
+        // Most handlers decline at once, synchronously: only a promise is awaited.
+        let out = handlers[h]!(ctx);
+        if (out instanceof Promise) out = await out;
         if (out === null) continue;
         if (!("kind" in out)) return { ctx, res: out };
         if (++changes > MAX_URI_CHANGES) return cycle(ctx, out.path);
         const moved = applyChange(ctx, out);
         if (moved === null) return { ctx, res: INTERNAL_ERROR };
         ctx = moved;
-        next = out.then === "stay" ? i + 1 : out.then === "search" ? findConfig : 0;
+        next = out.then === "stay"
+          ? i + 1
+          : out.then === "search"
+          ? phases.findIndex((p) => p.name === "find-config")
+          : 0;
         break;
       }
       i = next;

@@ -7,11 +7,14 @@
 import { fsErrorStatus } from "../files/fs_errors.ts";
 import { mapToFile, normalizePath } from "../routing/resolve_path.ts";
 import { expand } from "../variables/template.ts";
-import type { Handler, RequestContext } from "./context.ts";
+import type { TryFiles } from "../config/types.ts";
+import type { Response } from "../http/response.ts";
+import type { Handler, RequestContext, UriChange } from "./context.ts";
 
-export const tryFiles: Handler = async (ctx) => {
-  const rule = ctx.location.tryFiles;
-  if (rule === null) return null;
+export const tryFiles: Handler = (ctx) =>
+  ctx.location.tryFiles === null ? null : tryFile(ctx, ctx.location.tryFiles);
+
+async function tryFile(ctx: RequestContext, rule: TryFiles): Promise<Response | UriChange> {
   for (const template of rule.files) {
     let uri = expand(template, ctx);
     // "name/" as written tests a directory and, as in nginx, goes on without that slash: "/dir"
@@ -37,7 +40,7 @@ export const tryFiles: Handler = async (ctx) => {
   // A fallback without arguments drops the request's, as nginx does (`/index.php?$args` keeps them).
   const query = q < 0 ? "" : target.slice(q + 1);
   return { kind: "uri", path, query, then: "restart" };
-};
+}
 
 /** Whether `path` names a directory (`directory`) or a regular file here. */
 async function exists(ctx: RequestContext, path: string, directory: boolean): Promise<boolean> {

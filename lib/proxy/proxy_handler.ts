@@ -55,9 +55,10 @@ interface Job {
   body: SpooledBody | null;
 }
 
-export const proxyHandler: ContentHandler = async (ctx) => {
-  const pass = ctx.location.proxyPass;
-  if (pass === null) return null;
+export const proxyHandler: ContentHandler = (ctx) =>
+  ctx.location.proxyPass === null ? null : proxy(ctx, ctx.location.proxyPass);
+
+async function proxy(ctx: RequestContext, pass: ProxyPass): Promise<Response> {
   const { head } = ctx;
   const hasBody = getHeader(head, "content-length") !== undefined ||
     getHeader(head, "transfer-encoding") !== undefined;
@@ -68,7 +69,7 @@ export const proxyHandler: ContentHandler = async (ctx) => {
   } finally {
     body?.close();
   }
-};
+}
 
 async function forward(job: Job): Promise<Response> {
   const { ctx, pass, upstream } = job;

@@ -25,7 +25,11 @@ import { type BodySource, RequestBody } from "./request_body.ts";
 import { writeResponse, type Written } from "./response_writer.ts";
 import type { Site } from "./site.ts";
 
-const INITIAL_BUFFER = 16 * 1024;
+/**
+ * A connection's own read buffer, all an idle keep-alive connection holds: a request head that does
+ * not fit borrows bigger ones (doubling, from a pool), given back before the next idle wait.
+ */
+const INITIAL_BUFFER = 1024;
 const BODY_BUFFER = 64 * 1024;
 /** How long and how much a closing connection keeps reading so the client sees our answer. */
 const LINGER_MS = 2000;
@@ -176,6 +180,7 @@ export class Connection implements Expirable, BodySource {
       let more: boolean;
       try {
         if (idle && !first) {
+          input.shrink();
           more = await this.#fill("idle", Date.now() + this.#settings.keepaliveTimeout);
         } else {
           // The whole head must arrive within client_header_timeout (the default server's, as in

@@ -22,6 +22,8 @@ import { Http01Challenges } from "../acme/http01.ts";
 /** Test hooks for the limits the configuration does not set. */
 export interface StartOptions {
   limits?: Partial<ConnectionLimits>;
+  /** Share the addresses with other processes (SO_REUSEPORT): one of several workers. */
+  reusePort?: boolean;
   acme?: AcmeOptions;
 }
 

@@ -52,10 +52,11 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const all = new Set<Connection>();
+  const reusePort = options.reusePort ?? false;
   let generation = await Generation.open(all, config, options);
   let sockets: Socket[] = [];
   try {
-    sockets = await bind(bindings(config.servers), new Map(), generation);
+    sockets = await bind(bindings(config.servers), new Map(), generation, reusePort);
   } catch (e) {
     await generation.retire();
     throw e;
@@ -89,7 +90,7 @@ export async function startServer(
         }
         let updated: Socket[];
         try {
-          updated = await bind(bindings(next.servers), kept, fresh);
+          updated = await bind(bindings(next.servers), kept, fresh, reusePort);
         } catch (e) {
           await fresh.retire();
           throw e;
@@ -131,6 +132,7 @@ async function bind(
   wanted: Binding[],
   kept: Map<string, Socket>,
   generation: Generation,
+  reusePort: boolean,
 ): Promise<Socket[]> {
   const made: Socket[] = [];
   const reused: [Socket, Site, string][] = [];
@@ -144,7 +146,7 @@ async function bind(
         continue;
       }
       const socket: Socket = { key, listener: null!, site, generation, loop: Promise.resolve() };
-      socket.listener = await listen(binding, socket);
+      socket.listener = await listen(binding, socket, reusePort);
       made.push(socket);
     }
   } catch (e) {
@@ -166,10 +168,16 @@ async function bind(
  * A TLS listener whose certificate is chosen per handshake from the socket's current site (so a
  * reload or a renewed certificate applies to the next handshake).
  */
-function tlsListener(socket: Socket, hostname: string, port: number): Promise<Listener> {
+function tlsListener(
+  socket: Socket,
+  hostname: string,
+  port: number,
+  reusePort: boolean,
+): Promise<Listener> {
   return NodeTlsListener.listen({
     hostname,
     port,
+    reusePort,
     certificate: (sni) => certificateFor(socket.site.servers, socket.site.certificates, sni),
     handshakeTimeoutMs: socket.site.servers[0]!.sslHandshakeTimeout,
     onFailure: (remote, why) =>
@@ -182,11 +190,11 @@ function tlsListener(socket: Socket, hostname: string, port: number): Promise<Li
 }
 
 /** Binds one address; a failure names it (`cannot listen on 127.0.0.1:8080: address in use`). */
-async function listen(binding: Binding, socket: Socket): Promise<Listener> {
+async function listen(binding: Binding, socket: Socket, reusePort: boolean): Promise<Listener> {
   const { host: hostname, port } = binding.addr;
   try {
-    if (binding.ssl) return await tlsListener(socket, hostname, port);
-    return Deno.listen({ hostname, port, transport: "tcp" });
+    if (binding.ssl) return await tlsListener(socket, hostname, port, reusePort);
+    return Deno.listen({ hostname, port, transport: "tcp", reusePort });
   } catch (e) {
     const reason = e instanceof Deno.errors.AddrInUse ||
         (e as { code?: string }).code === "EADDRINUSE"

@@ -4,6 +4,7 @@ import { headBytes } from "../http/head_bytes.ts";
 import { closeBody, type FileBody, type Response, type StreamBody } from "../http/response.ts";
 import type { ResponseFraming } from "../http/response_framing.ts";
 import { reasonPhrase } from "../http/status.ts";
+import { setImmediate } from "node:timers";
 import { SERVER_NAME, VERSION } from "../version.ts";
 
 /** Writes every byte it is given, or throws. */
@@ -76,6 +77,72 @@ export interface Written {
 }
 
 /**
+ * The bytes of a response whose header list is shared and frozen (a cached file's, see
+ * file_cache.ts headersFor), kept beside that list: the head, and head and body joined when the
+ * body is small, as written for one way of writing it (framing, Connection, server_tokens) during
+ * one second (the Date field). A small file's answer is then one write of bytes made once a second,
+ * instead of a head built, encoded and copied with its body per request. The list changes (a new
+ * one is made) when the file does, and these go with it.
+ */
+interface Serialized {
+  status: number;
+  body: Uint8Array | null;
+  /** The Date field it holds (httpNow() strings are made once a second). */
+  date: string;
+  bytes: Uint8Array;
+  /** bytes holds the body too. */
+  joined: boolean;
+  written: Written;
+}
+
+/** Bodies up to this size are kept joined to their head (a copy of the file per variant). */
+const JOIN_MAX = 16 * 1024;
+const serialized = new WeakMap<readonly [string, string][], (Serialized | undefined)[]>();
+
+/** Which of the 16 ways of writing a response these options and framing make. */
+function variantOf(framing: ResponseFraming, options: WriteOptions): number {
+  return (framing.kind === "none" ? 1 : 0) | (options.keepAlive ? 2 : 0) |
+    (options.minor === 0 ? 4 : 0) | (options.serverTokens ? 8 : 0);
+}
+
+/** The cached bytes of a response with a frozen header list and a body in memory (or none). */
+function serializedOf(
+  res: Response,
+  body: Uint8Array | null,
+  framing: ResponseFraming,
+  options: WriteOptions,
+): Serialized {
+  let variants = serialized.get(res.headers);
+  if (variants === undefined) serialized.set(res.headers, variants = []);
+  const variant = variantOf(framing, options);
+  const date = httpNow();
+  const known = variants[variant];
+  if (known !== undefined && known.date === date && known.body === body) {
+    if (known.status === res.status) return known;
+  }
+  const head = serializeHead(res, framing, options);
+  const send = framing.kind === "none" ? null : body;
+  const joined = send !== null && send.length <= JOIN_MAX;
+  let bytes = head;
+  if (joined) {
+    bytes = new Uint8Array(head.length + send.length);
+    bytes.set(head);
+    bytes.set(send, head.length);
+  }
+  const sent = send?.length ?? 0;
+  const made: Serialized = {
+    status: res.status,
+    body,
+    date,
+    bytes,
+    joined,
+    written: Object.freeze({ total: head.length + sent, body: sent }),
+  };
+  variants[variant] = made;
+  return made;
+}
+
+/**
  * Sends a response framed as decided; `keepAlive` only chooses the `Connection` field. Returns
  * what was sent. Closes file and stream bodies whatever happens.
  */
@@ -86,6 +153,20 @@ export async function writeResponse(
   options: WriteOptions,
 ): Promise<Written> {
   const body = res.body;
+  // A shared header list (a cached file's) and the body in memory: bytes made once a second.
+  if ((body === null || body instanceof Uint8Array) && Object.isFrozen(res.headers)) {
+    const made = serializedOf(res, body, framing, options);
+    if (made.joined || made.written.body === 0) {
+      await output(made.bytes);
+      return made.written;
+    }
+    // A larger body: the cached head, then the body, in one write.
+    const out = new Uint8Array(made.bytes.length + body!.length);
+    out.set(made.bytes);
+    out.set(body!, made.bytes.length);
+    await output(out);
+    return made.written;
+  }
   let total = 0;
   const write: WriteAll = (bytes) => {
     total += bytes.length;
@@ -145,9 +226,26 @@ async function writeFile(write: WriteAll, head: Uint8Array, body: FileBody): Pro
   }
 }
 
+/** Resolves after the event loop's next turn (its I/O included): how long a head may wait. */
+const LATER = Symbol("later");
+const nextTurn = () => new Promise<typeof LATER>((resolve) => setImmediate(resolve, LATER));
+
+/** `a` and `b` in one buffer. */
+function join(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
  * Sends a stream's pieces as they come, chunk-encoded when asked. With a declared length, no more
  * is sent and a stream that ends short throws (the connection must close: the client counts).
+ *
+ * The head goes out with the first piece when that piece is ready within a turn of the event loop
+ * (a proxied answer's first bytes came with its head: one write instead of two, nginx's
+ * postpone_output in effect); a stream that takes longer (a script thinking, an event stream) gets
+ * its head at once.
  */
 async function writeStream(
   write: WriteAll,
@@ -156,28 +254,62 @@ async function writeStream(
   chunked: boolean,
   declared: number | null,
 ): Promise<number> {
-  await write(head);
+  const iterator = body.chunks[Symbol.asyncIterator]();
+  let next = iterator.next();
+  let unsent: Uint8Array | null = head;
+  let done = false;
   let bytes = 0;
-  for await (let piece of body.chunks) {
-    if (declared !== null && bytes + piece.length > declared) {
-      piece = piece.subarray(0, declared - bytes);
+  try {
+    if ((await Promise.race([next, nextTurn()])) === LATER) {
+      unsent = null;
+      await write(head);
     }
-    if (piece.length === 0) continue;
-    bytes += piece.length;
-    if (!chunked) {
-      await write(piece);
-      continue;
+    for (;;) {
+      let result: IteratorResult<Uint8Array>;
+      try {
+        result = await next;
+      } catch (e) {
+        // The stream failed before its first piece: the head goes out all the same (the client
+        // sees the answer cut short, as when the head went first).
+        if (unsent !== null) await write(unsent);
+        unsent = null;
+        throw e;
+      }
+      if (result.done) break;
+      let piece = result.value;
+      next = iterator.next();
+      if (declared !== null && bytes + piece.length > declared) {
+        piece = piece.subarray(0, declared - bytes);
+      }
+      if (piece.length === 0) continue;
+      bytes += piece.length;
+      let out = piece;
+      if (chunked) {
+        const size = encoder.encode(piece.length.toString(16) + "\r\n");
+        out = new Uint8Array(size.length + piece.length + 2);
+        out.set(size);
+        out.set(piece, size.length);
+        out.set(CRLF, size.length + piece.length);
+      }
+      if (unsent !== null) {
+        out = join(unsent, out);
+        unsent = null;
+      }
+      await write(out);
     }
-    const size = encoder.encode(piece.length.toString(16) + "\r\n");
-    const out = new Uint8Array(size.length + piece.length + 2);
-    out.set(size);
-    out.set(piece, size.length);
-    out.set(CRLF, size.length + piece.length);
-    await write(out);
+    done = true;
+  } finally {
+    // Stopped early (a failed write): the stream is told, as `for await` would.
+    if (!done) {
+      next.catch(() => {});
+      await iterator.return?.()?.catch(() => {});
+    }
   }
   if (declared !== null && bytes < declared) {
+    if (unsent !== null) await write(unsent);
     throw new Error(`Body ended after ${bytes} of its ${declared} declared bytes`);
   }
-  if (chunked) await write(LAST_CHUNK);
+  if (chunked) await write(unsent === null ? LAST_CHUNK : join(unsent, LAST_CHUNK));
+  else if (unsent !== null) await write(unsent);
   return bytes;
 }

@@ -96,6 +96,8 @@ export class CgiSession {
       this.#id = await regenerateSession(this.hub.store, this.#id, JSON.parse(this.text));
       // The redirect after a login comes back with the new id: it waits for the data.
       this.held.push(await this.hub.locks.acquire(this.#id, 0));
+      const shared = this.hub.store.lock;
+      if (shared !== undefined) this.held.push(await shared.call(this.hub.store, this.#id, 30_000));
       this.#issued = true;
     }
     if (this.#issued) out.push(["Set-Cookie", sessionCookie(this.#id, this.#cookie)]);

@@ -5,6 +5,8 @@ import type { RequestHead } from "../http/request.ts";
 import { CgiSession, type SessionContext } from "./cgi_session.ts";
 import { DirStore } from "./dir_store.ts";
 import { MemoryStore } from "./memory_store.ts";
+import { RedisStore } from "./redis_store.ts";
+import { isRedisUrl } from "./redis_url.ts";
 import { type Release, SessionLocks } from "./_locks.ts";
 import { claimedSessionId, resolveSession, type SessionCookieOptions } from "./session.ts";
 import type { SessionStore, SessionStoreOptions } from "./store.ts";
@@ -39,7 +41,7 @@ export class SessionHub implements SessionContext {
     readonly log: (line: string) => void,
   ) {}
 
-  /** Opens the server's store (`session_store` directory or memory) and its file directory. */
+  /** Opens the server's store (`session_store`: memory, a directory, Redis) and file directory. */
   static async open(server: ServerConfig, options: SessionHubOptions = {}): Promise<SessionHub> {
     const settings = server.sessions;
     const storeOptions: SessionStoreOptions = {
@@ -47,8 +49,11 @@ export class SessionHub implements SessionContext {
       maxSessions: settings.max,
       ...options.store,
     };
+    const log = options.log ?? console.error;
     const store = settings.store === null
       ? new MemoryStore(storeOptions)
+      : isRedisUrl(settings.store)
+      ? new RedisStore(settings.store, { ...storeOptions, log })
       : await DirStore.open(settings.store, storeOptions);
     let fileDir: string;
     try {
@@ -62,7 +67,7 @@ export class SessionHub implements SessionContext {
       maxAge: settings.cookieMaxAge > 0 ? settings.cookieMaxAge : undefined,
       secure: settings.cookieSecure,
     };
-    return new SessionHub(store, fileDir, cookie, options.log ?? console.error);
+    return new SessionHub(store, fileDir, cookie, log);
   }
 
   /**
@@ -81,9 +86,17 @@ export class SessionHub implements SessionContext {
     const claimed = claimedSessionId(cookies, this.cookie.name);
     const held: Release[] = [];
     try {
-      if (claimed !== null) held.push(await this.locks.acquire(claimed, maxWaitMs));
+      if (claimed !== null) {
+        held.push(await this.locks.acquire(claimed, maxWaitMs));
+        // A shared store: other instances' requests of the session are waited for too.
+        if (this.store.lock !== undefined) held.push(await this.store.lock(claimed, maxWaitMs));
+      }
       const resolved = await resolveSession(this.store, cookies, this.cookie.name);
-      if (resolved.id !== claimed) held.push(await this.locks.acquire(resolved.id, 0));
+      if (resolved.id !== claimed) {
+        held.push(await this.locks.acquire(resolved.id, 0));
+        // Another instance that gets the next request of this new session waits for its data.
+        if (this.store.lock !== undefined) held.push(await this.store.lock(resolved.id, maxWaitMs));
+      }
       const text = JSON.stringify(resolved.data);
       const file = await writeSessionFile(this.fileDir, text);
       return new CgiSession(this, resolved, file, text, label, held, secure);

@@ -1,7 +1,7 @@
 /**
  * The session store interface: what the server needs from wherever session data lives. Memory
- * (memory_store.ts) and a directory (dir_store.ts) implement it; a shared store (Redis, a
- * database) behind several server instances would implement the same five calls.
+ * (memory_store.ts), a directory (dir_store.ts) and Redis (redis_store.ts, shared by several
+ * server instances, which also locks a session across them) implement it.
  */
 
 /** A session's data: a JSON object. */
@@ -42,6 +42,12 @@ export interface SessionStore {
   sweep(): Promise<number>;
   /** Stops the periodic sweep and waits for work in progress. The data stays where it is kept. */
   close(): Promise<void>;
+  /**
+   * A store shared by several processes holds a session for one request at a time across all of
+   * them (the hub's own locks cover this process): waits for another holder at most `maxWaitMs`,
+   * then goes on without it, as the in-process locks do. Resolves to the release.
+   */
+  lock?(id: string, maxWaitMs: number): Promise<() => void>;
 }
 
 /** The default pause between sweeps: the timeout, at most a minute. */

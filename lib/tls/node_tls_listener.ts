@@ -131,6 +131,8 @@ export type HandshakeFailure = (remote: string, why: string) => void;
 export interface NodeTlsOptions {
   hostname: string;
   port: number;
+  /** Share the port with other processes (SO_REUSEPORT). */
+  reusePort?: boolean;
   /** The certificate for a handshake asking for `sni` ("" when it names none). */
   certificate(sni: string): KeyPair;
   handshakeTimeoutMs: number;
@@ -172,10 +174,13 @@ export class NodeTlsListener {
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ host: options.hostname, port: options.port }, () => {
-        server.off("error", reject);
-        resolve();
-      });
+      server.listen(
+        { host: options.hostname, port: options.port, reusePort: options.reusePort },
+        () => {
+          server.off("error", reject);
+          resolve();
+        },
+      );
     });
     const bound = server.address() as net.AddressInfo;
     listener = new NodeTlsListener(server, {

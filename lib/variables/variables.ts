@@ -144,6 +144,7 @@ const TABLE: ReadonlyMap<string, Variable> = new Map([
   ["server_protocol", plain((ctx) => `HTTP/1.${ctx.head.minor}`)],
   ["server_addr", plain((ctx) => ctx.local.hostname)],
   ["server_port", plain((ctx) => String(ctx.local.port))],
+  ["pid", plain(() => String(Deno.pid))],
   ["server_name", plain((ctx) => ctx.server.serverNames[0] ?? "")],
   ["remote_addr", plain((ctx) => ctx.remote.hostname)],
   // nginx's is the address in binary (4 or 16 bytes), a compact zone key; the text serves the same.

@@ -2,6 +2,7 @@
  * Child processes for the bench: each in its own process group (so a server's workers die with it),
  * remembered until they exit so that `killAll()` can end every one of them, also on Ctrl-C.
  */
+import { RUNTIME_ENV } from "../../lib/cli/runtime_env.ts";
 
 const live = new Set<Deno.ChildProcess>();
 /** Set by `killAll()`: no child may start after it (a run loop may still be unwinding). */
@@ -14,12 +15,17 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
-/** Starts `cmd args` as the leader of a new process group and tracks it until it exits. */
+/**
+ * Starts `cmd args` as the leader of a new process group and tracks it until it exits. Every child
+ * gets the runtime settings webserv needs (RUNTIME_ENV): main.ts would otherwise re-execute itself
+ * with them, and the pid measured (RSS, descriptors, scripts) would be its parent's.
+ */
 export function spawnGroup(cmd: string, args: string[], options: SpawnOptions): Deno.ChildProcess {
   if (closed) throw new Error(`Not starting "${cmd}": shutting down`);
   const child = new Deno.Command(cmd, {
     args,
     cwd: options.cwd,
+    env: RUNTIME_ENV,
     stdin: "null",
     stdout: options.stdout,
     stderr: options.stderr,

@@ -26,6 +26,10 @@ export interface Contender {
    * `www`) answers 200; `pin` prefixes the command (taskset).
    */
   start(www: string, tmp: string, pin: string[], probe: string): Promise<Started>;
+  /** Serves only the 1 KiB answer (the raw ceiling): no 100 MB run. */
+  smallOnly?: boolean;
+  /** Also measured at -c200 and -c1000 (the latency tail). */
+  tails?: boolean;
 }
 
 /** Waits until `probe` answers 200, failing early (with `why()`) if the server exits first. */
@@ -70,8 +74,16 @@ export function freePort(): number {
   return port;
 }
 
-/** nginx with one worker and sendfile, everything it writes kept under `prefix`. */
-export function nginxBenchConfig(www: string, prefix: string, port: number): string {
+/**
+ * nginx with one worker and sendfile, everything it writes kept under `prefix`; `tuned`: tuned for
+ * small files instead (`sendfile off; open_file_cache max=1000;`).
+ */
+export function nginxBenchConfig(
+  www: string,
+  prefix: string,
+  port: number,
+  tuned = false,
+): string {
   const temp = (name: string) => `${name}_temp_path ${join(prefix, name)};`;
   return [
     Deno.uid() === 0 ? "user root;" : "",
@@ -82,7 +94,7 @@ export function nginxBenchConfig(www: string, prefix: string, port: number): str
     "events { worker_connections 1024; }",
     "http {",
     "  access_log off;",
-    "  sendfile on;",
+    ...(tuned ? ["  sendfile off;", "  open_file_cache max=1000;"] : ["  sendfile on;"]),
     "  tcp_nopush on;",
     "  keepalive_requests 1000000;",
     "  default_type application/octet-stream;",
@@ -100,16 +112,54 @@ export function nginxBenchConfig(www: string, prefix: string, port: number): str
   ].join("\n");
 }
 
-/** The four contenders, webserv first. */
+/** nginx (tuned for small files, or with sendfile) under a prefix of its own. */
+function nginxContender(name: string, tuned: boolean): Contender {
+  return {
+    name,
+    binary: "/usr/sbin/nginx",
+    tails: true,
+    async start(www, tmp, pin, probe) {
+      const prefix = join(tmp, tuned ? "nginx-tuned" : "nginx");
+      await Deno.mkdir(prefix, { recursive: true });
+      const port = freePort();
+      const conf = join(prefix, "nginx.conf");
+      await Deno.writeTextFile(
+        conf,
+        nginxBenchConfig(www, prefix, port, tuned).replace(
+          "worker_connections 1024;",
+          "worker_connections 4096;",
+        ),
+      );
+      const argv = [
+        ...pin,
+        "/usr/sbin/nginx",
+        ...["-p", prefix, "-c", conf, "-e", join(prefix, "error.log"), "-g", "daemon off;"],
+      ];
+      const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
+      const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
+      try {
+        await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
+      } catch (e) {
+        await killGroup(child);
+        throw e;
+      }
+      return { port, child, log };
+    },
+  };
+}
+
+/** The contenders, webserv first. */
 export const CONTENDERS: Contender[] = [
   {
     name: "webserv",
     binary: Deno.execPath(),
+    tails: true,
     async start(www, tmp, pin, probe) {
       const conf = join(tmp, "webserv.conf");
       await Deno.writeTextFile(
         conf,
-        `server {\n  listen 127.0.0.1:0;\n  root ${www};\n  access_log off;\n}\n`,
+        `worker_connections 4096;\n` +
+          `server {\n  listen 127.0.0.1:0;\n  root ${www};\n  access_log off;\n}\n`,
       );
       return await spawnListening("webserv", pin, [
         Deno.execPath(),
@@ -146,19 +196,42 @@ export const CONTENDERS: Contender[] = [
     },
   },
   {
-    name: "nginx",
-    binary: "/usr/sbin/nginx",
+    name: "raw Deno.listen",
+    binary: Deno.execPath(),
+    smallOnly: true,
+    async start(_www, _tmp, pin, probe) {
+      return await spawnListening("raw Deno.listen", pin, [
+        Deno.execPath(),
+        "run",
+        "-A",
+        join(HERE, "raw_listen.ts"),
+      ], probe);
+    },
+  },
+  nginxContender("nginx tuned", true),
+  nginxContender("nginx", false),
+  {
+    name: "lighttpd",
+    binary: "/usr/sbin/lighttpd",
     async start(www, tmp, pin, probe) {
-      const prefix = join(tmp, "nginx");
+      const prefix = join(tmp, "lighttpd-static");
       await Deno.mkdir(prefix, { recursive: true });
       const port = freePort();
-      const conf = join(prefix, "nginx.conf");
-      await Deno.writeTextFile(conf, nginxBenchConfig(www, prefix, port));
-      const argv = [
-        ...pin,
-        "/usr/sbin/nginx",
-        ...["-p", prefix, "-c", conf, "-e", join(prefix, "error.log"), "-g", "daemon off;"],
-      ];
+      const conf = join(prefix, "lighttpd.conf");
+      await Deno.writeTextFile(
+        conf,
+        [
+          `server.document-root = "${www}"`,
+          `server.bind = "127.0.0.1"`,
+          `server.port = ${port}`,
+          `server.errorlog = "${join(prefix, "error.log")}"`,
+          `server.max-connections = 4096`,
+          `server.max-fds = 8192`,
+          `server.max-keep-alive-requests = 1000000`,
+          "",
+        ].join("\n"),
+      );
+      const argv = [...pin, "/usr/sbin/lighttpd", "-D", "-f", conf];
       const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
       const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
       try {

@@ -23,13 +23,15 @@ import { join } from "node:path";
 import { CGI_LANGUAGES, runCgiBench } from "./_cgi_bench.ts";
 import { formatCgiRatios, formatCgiTable } from "./_cgi_report.ts";
 import { isInstalled, killGroup, readRss, withScratchDir } from "./_child.ts";
-import { type BenchRow, formatRatios, formatTable } from "./_report.ts";
+import { barChartSvg, type BenchRow, formatRatios, formatTable, runJson } from "./_report.ts";
 import { GZIP_ROWS, runGzipBench } from "./_gzip_bench.ts";
 import { formatHttpsRatios, runHttpsBench } from "./_https_bench.ts";
 import { formatRunRatio, formatRunTable, runProxyBench } from "./_proxy_bench.ts";
 import { available, CONTENDERS } from "./_servers.ts";
 import { runWrk } from "./_wrk.ts";
 
+/** Where the JSON report and the SVG chart go (tests/output/ is not committed). */
+const OUTPUT = join(import.meta.dirname ?? ".", "..", "output");
 const SMALL = "1k.bin";
 const LARGE = "100m.bin";
 const LARGE_SIZE = 100_000_000;
@@ -172,8 +174,27 @@ async function staticBench(
     }
     try {
       const url = (file: string) => `http://127.0.0.1:${started.port}/${file}`;
+      // A second of load first, not reported (webserv's JIT warms up).
+      await runWrk({ url: url(SMALL), connections: 50, durationSec: 1, cpu });
       row.small = await runWrk({ url: url(SMALL), connections: 50, durationSec: duration, cpu });
-      row.large = await runWrk({ url: url(LARGE), connections: 4, durationSec: duration, cpu });
+      if (contender.tails) {
+        // The latency tail with many connections (DENO_TOKIO_EVENT_INTERVAL=1 keeps it flat).
+        row.tail200 = await runWrk({
+          url: url(SMALL),
+          connections: 200,
+          durationSec: duration,
+          cpu,
+        });
+        row.tail1000 = await runWrk({
+          url: url(SMALL),
+          connections: 1000,
+          durationSec: duration,
+          cpu,
+        });
+      }
+      if (!contender.smallOnly) {
+        row.large = await runWrk({ url: url(LARGE), connections: 4, durationSec: duration, cpu });
+      }
       if (contender.name === "webserv") rss = await readRss(started.child.pid);
     } catch (e) {
       row.note = `failed: ${(e as Error).message}`;
@@ -185,8 +206,14 @@ async function staticBench(
     }
   }
   console.log(formatTable(rows));
-  console.log("\nMB = 2^20 bytes (wrk's unit). Noisy machines: compare within one run.\n");
-  console.log(formatRatios(rows, ["Deno.serve", "nginx"]));
+  console.log(
+    "\nwrk -t1 --latency; 1 KiB at -c50 (-c200, -c1000: the latency tail), 100 MB at -c4. " +
+      "MB = 2^20 bytes (wrk's unit). Noisy machines: compare within one run.\n",
+  );
+  console.log(
+    formatRatios(rows, ["nginx tuned", "nginx", "lighttpd", "raw Deno.listen", "Deno.serve"]),
+  );
+  await writeOutput(rows, rss);
   if (rss !== null) {
     console.log(
       `webserv memory after the run: RSS ${rss.rssMiB.toFixed(1)} MiB, ` +
@@ -223,6 +250,36 @@ async function httpsBench(
   console.log(formatRunTable(rows, "MB/s"));
   console.log(`\n${formatHttpsRatios(rows)}`);
   return rows.some((r) => r.note?.startsWith("failed"));
+}
+
+/** The static rows as tests/output/bench.json and a chart of 1 KiB req/s as bench.svg. */
+async function writeOutput(
+  rows: BenchRow[],
+  rss: { rssMiB: number; peakMiB: number } | null,
+): Promise<void> {
+  await Deno.mkdir(OUTPUT, { recursive: true });
+  const json = {
+    date: new Date().toISOString(),
+    deno: Deno.version.deno,
+    static: rows.map((r) => ({
+      name: r.name,
+      note: r.note,
+      small: runJson(r.small),
+      tail200: runJson(r.tail200),
+      tail1000: runJson(r.tail1000),
+      large: runJson(r.large),
+    })),
+    webservRss: rss,
+  };
+  await Deno.writeTextFile(join(OUTPUT, "bench.json"), JSON.stringify(json, null, 2) + "\n");
+  const bars: [string, number][] = rows
+    .filter((r) => r.small !== null)
+    .map((r) => [r.name, r.small!.requestsPerSec]);
+  await Deno.writeTextFile(
+    join(OUTPUT, "bench.svg"),
+    barChartSvg("1 KiB file, wrk -t1 -c50, one core (req/s)", "req/s", bars),
+  );
+  console.log(`\nwritten: ${join(OUTPUT, "bench.json")}, ${join(OUTPUT, "bench.svg")}`);
 }
 
 /** The reverse-proxy table; true when a run failed. */

@@ -60,10 +60,16 @@ Deno.test("webserv -t reports, with file:line, what only shows when the config i
         `upload_store "${dir}/missing" does not exist`,
       ],
       [
-        "session_store redis://127.0.0.1:6379/0;",
+        "session_store memcached://127.0.0.1:11211;",
         2,
-        'session store "redis://127.0.0.1:6379/0" is not supported: "redis" stores do not exist yet',
+        'session store "memcached://127.0.0.1:11211" is not supported: "memcached" stores do not exist yet',
       ],
+      [
+        "session_store redis://127.0.0.1:6379/sessions;",
+        2,
+        'invalid session store "redis://127.0.0.1:6379/sessions": its path must be a database number',
+      ],
+      ["session_store redis://127.0.0.1:6379/0;", 0, ""],
     ];
     for (const [body, line, message] of cases) {
       const file = join(dir, "t.conf");
@@ -76,6 +82,25 @@ Deno.test("webserv -t reports, with file:line, what only shows when the config i
       assert.equal(res.code, 1, body);
       assert.equal(res.stderr.trim(), `webserv: ${file}:${line}: ${message}`);
     }
+    // A Redis session store that does not answer is a warning: the server would start (and
+    // answer 503 for sessions until Redis is there).
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const closed = probe.addr.port;
+    probe.close();
+    const redis = join(dir, "r.conf");
+    await Deno.writeTextFile(
+      redis,
+      `server {\n  session_store redis://127.0.0.1:${closed}/0;\n}\n`,
+    );
+    const unanswered = await run(["-t", redis]);
+    assert.equal(unanswered.code, 0, unanswered.stderr);
+    assert.match(
+      unanswered.stderr,
+      new RegExp(
+        `^webserv: \\[warn\\] ${redis}:2: session store "redis://127\\.0\\.0\\.1:${closed}/0" ` +
+          "does not answer: ",
+      ),
+    );
     // A CGI interpreter that cannot be found is a warning: the rest of the site still works.
     const file = join(dir, "w.conf");
     await Deno.writeTextFile(file, "server {\n  cgi .rb no-such-ruby;\n}\n");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitForListening } from "../bench/_child.ts";
 import { rawRequest } from "./_client.ts";
+import { RUNTIME_ENV } from "../../lib/cli/runtime_env.ts";
 
 const MAIN = join(import.meta.dirname!, "..", "..", "main.ts");
 const CLIENTS = 1000;
@@ -32,6 +33,8 @@ async function serve(extra: string): Promise<Served> {
   );
   const child = new Deno.Command("prlimit", {
     args: [`--nofile=${NOFILE}:${NOFILE}`, Deno.execPath(), "run", "-A", MAIN, conf],
+    // The runtime settings main.ts would re-execute itself for: this process is the server.
+    env: RUNTIME_ENV,
     stdin: "null",
     stdout: "null",
     stderr: "piped",

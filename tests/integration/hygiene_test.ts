@@ -1,13 +1,14 @@
 /**
  * Process hygiene of the real server process: no descriptor leak and no child or zombie left after
  * 200 requests (CGI ones included, some timed out, some cut off by a reset), clients that reset
- * mid-response never kill it (SIGPIPE), and SIGTERM ends it gracefully with exit code 0.
+ * mid-response never kill it (SIGPIPE), and SIGQUIT ends it gracefully with exit code 0.
  */
 import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
 import { waitForListening } from "../bench/_child.ts";
 import { RawClient, rawRequest } from "./_client.ts";
+import { RUNTIME_ENV } from "../../lib/cli/runtime_env.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..");
 const MAIN = join(ROOT, "main.ts");
@@ -59,6 +60,8 @@ server {
   );
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, conf],
+    // The runtime settings main.ts would re-execute itself for: this process is the server.
+    env: RUNTIME_ENV,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -277,7 +280,7 @@ Deno.test("clients that reset mid-response never kill the server (SIGPIPE)", asy
   });
 });
 
-Deno.test("SIGTERM: requests in progress finish, idle connections close, exit 0, no script left", async () => {
+Deno.test("SIGQUIT: requests in progress finish, idle connections close, exit 0, no script left", async () => {
   const s = await serve();
   let stopped = false;
   try {
@@ -295,7 +298,8 @@ Deno.test("SIGTERM: requests in progress finish, idle connections close, exit 0,
           2000,
         ),
       );
-      s.child.kill("SIGTERM");
+      // SIGQUIT is the graceful stop (`-s quit`); SIGTERM would be the fast one (`-s stop`).
+      s.child.kill("SIGQUIT");
       assert.ok(await idle.closedByServer());
       const res = await busy.read();
       assert.equal(res.status, 200);

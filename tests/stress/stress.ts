@@ -19,6 +19,8 @@
  * webserv's RSS read every second; exits 1 unless the client got exactly the bytes sent (count
  * and Adler-32) in time and the RSS stayed within 64 MiB of its value before (see
  * `_proxy_download.ts`). Needs neither siege nor wrk.
+ * `--idle N [--max-kib K]` opens N idle keep-alive connections to webserv and to nginx and prints
+ * the RSS each costs (see `_idle.ts`; needs `ulimit -n` above N); exits 1 above K KiB (4) each.
  */
 import { join, resolve } from "node:path";
 import {
@@ -36,6 +38,7 @@ import { runSiege } from "./_siege.ts";
 import { hostileSoak } from "./_hostile.ts";
 import { soak } from "./_soak.ts";
 import { proxyDownload } from "./_proxy_download.ts";
+import { idleConnections, parseIdleArgs } from "./_idle.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");
 const CGI_SCRIPTS = join(REPO, "tests", "testdata", "cgi");
@@ -118,8 +121,10 @@ async function openFileLimit(pid: number): Promise<number | null> {
 
 async function main(): Promise<number> {
   let options: StressOptions;
+  let idle: { count: number; maxKib: number } | null;
   try {
-    options = parseStressArgs(Deno.args);
+    idle = parseIdleArgs(Deno.args);
+    options = parseStressArgs(idle === null ? Deno.args : []);
   } catch (e) {
     console.error((e as Error).message);
     return 2;
@@ -127,6 +132,17 @@ async function main(): Promise<number> {
   const pinned = (await isInstalled("taskset")) && navigator.hardwareConcurrency >= 2;
   if (!pinned) console.error("stress: taskset or a second CPU missing, running unpinned");
   const clientCpu = pinned ? CLIENT_CPU : null;
+  if (idle !== null) {
+    const { count, maxKib } = idle;
+    return await withScratchDir("webserv-stress-", "stress", (tmp) =>
+      idleConnections({
+        tmp,
+        repo: REPO,
+        count,
+        maxKib,
+        serverPin: pinned ? ["taskset", "-c", SERVER_CPU] : [],
+      }));
+  }
   if (options.proxyDownloadBytes !== null) {
     const bytes = options.proxyDownloadBytes;
     return await withScratchDir("webserv-stress-", "stress", (tmp) =>

@@ -171,6 +171,7 @@ export async function testServices(
     connectionZones: new Map(),
     upstreams: new Map(),
     acmeIssuers: new Map(),
+    workerProcesses: 1,
   };
   return {
     files: new FileCache(),

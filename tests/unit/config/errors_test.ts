@@ -161,8 +161,12 @@ const ERRORS: Array<[text: string, expected: string]> = [
   [inServer("return 302 https://$hostt/;"), `${F}:2: unknown "hostt" variable`],
   [inLocation('return 200 "${nope}";'), `${F}:3: unknown "nope" variable`],
   [
-    inServer("session_store redis://127.0.0.1:6379/0;"),
-    `${F}:2: session store "redis://127.0.0.1:6379/0" is not supported: "redis" stores do not exist yet`,
+    inServer("session_store redis://127.0.0.1:6379/db0;"),
+    `${F}:2: invalid session store "redis://127.0.0.1:6379/db0": its path must be a database number`,
+  ],
+  [
+    inServer("session_store redis:///0;"),
+    `${F}:2: invalid session store "redis:///0": it names no host`,
   ],
   [
     inServer("session_store memcache://cache:11211;"),

@@ -97,11 +97,11 @@ Deno.test("http { } and events { } hold what nginx puts there", () => {
     "/etc/nginx/nginx.conf",
   );
   assert.equal(config.limits.workerConnections, 512);
+  assert.equal(config.workerProcesses, "auto");
   assert.equal(config.servers[0]!.root, "/www");
   assert.equal(config.servers[0]!.keepaliveTimeout, 10_000);
   assert.deepEqual(config.notices, [
     '/etc/nginx/nginx.conf:1: "user" has no effect: webserv runs as the user that starts it (systemd: User=)',
-    '/etc/nginx/nginx.conf:2: "worker_processes" has no effect: webserv serves from one process for now',
     '/etc/nginx/nginx.conf:5: "use" has no effect: Deno chooses the event mechanism',
     '/etc/nginx/nginx.conf:8: "sendfile" has no effect: Deno has no sendfile: files go through a pooled 256 KiB buffer',
   ]);

@@ -108,14 +108,17 @@ export function barChartSvg(title: string, unit: string, bars: [string, number][
   return parts.join("\n");
 }
 
-/** "webserv/X: 1 KiB 0.85×, 100 MB 0.40×" lines for each baseline that ran (and p99 ratios at -c200/-c1000 when both have them). */
-export function formatRatios(rows: BenchRow[], baselines: string[]): string {
-  const ours = rows.find((r) => r.name === "webserv");
+/**
+ * "webserv/X: 1 KiB 0.85×, 100 MB 0.40×" lines for each baseline that ran (and p99 ratios at
+ * -c200/-c1000 when both have them); `name` is the row to compare.
+ */
+export function formatRatios(rows: BenchRow[], baselines: string[], name = "webserv"): string {
+  const ours = rows.find((r) => r.name === name);
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined || b === 0 ? "–" : `${(a / b).toFixed(2)}×`;
   const lines: string[] = [];
-  for (const name of baselines) {
-    const other = rows.find((r) => r.name === name);
+  for (const baseline of baselines) {
+    const other = rows.find((r) => r.name === baseline);
     if (ours === undefined || other === undefined) continue;
     const p99 = (r: WrkResult | null | undefined) => r?.latencyMs.get("99%");
     const tails = ours.tail200 !== undefined && other.tail200 !== undefined
@@ -123,7 +126,9 @@ export function formatRatios(rows: BenchRow[], baselines: string[]): string {
         `, p99 -c1000 ${ratio(p99(ours.tail1000), p99(other.tail1000))}`
       : "";
     lines.push(
-      `webserv/${name}: 1 KiB ${ratio(ours.small?.requestsPerSec, other.small?.requestsPerSec)}` +
+      `${name}/${baseline}: 1 KiB ${
+        ratio(ours.small?.requestsPerSec, other.small?.requestsPerSec)
+      }` +
         `, 100 MB ${ratio(ours.large?.mbPerSec, other.large?.mbPerSec)}${tails}`,
     );
   }

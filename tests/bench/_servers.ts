@@ -112,23 +112,30 @@ export function nginxBenchConfig(
   ].join("\n");
 }
 
-/** nginx (tuned for small files, or with sendfile) under a prefix of its own. */
-function nginxContender(name: string, tuned: boolean): Contender {
+/** The pin of a server with two workers: both CPUs (wrk shares the second). */
+const BOTH_CPUS = ["taskset", "-c", "0,1"];
+
+/**
+ * nginx (tuned for small files, or with sendfile) under a prefix of its own; with `workers` 2,
+ * on both CPUs.
+ */
+function nginxContender(name: string, tuned: boolean, workers = 1): Contender {
   return {
     name,
     binary: "/usr/sbin/nginx",
-    tails: true,
-    async start(www, tmp, pin, probe) {
-      const prefix = join(tmp, tuned ? "nginx-tuned" : "nginx");
+    tails: workers === 1,
+    smallOnly: workers > 1,
+    async start(www, tmp, onePin, probe) {
+      const pin = workers > 1 && onePin.length > 0 ? BOTH_CPUS : onePin;
+      const prefix = join(tmp, `${tuned ? "nginx-tuned" : "nginx"}-${workers}`);
       await Deno.mkdir(prefix, { recursive: true });
       const port = freePort();
       const conf = join(prefix, "nginx.conf");
       await Deno.writeTextFile(
         conf,
-        nginxBenchConfig(www, prefix, port, tuned).replace(
-          "worker_connections 1024;",
-          "worker_connections 4096;",
-        ),
+        nginxBenchConfig(www, prefix, port, tuned)
+          .replace("worker_connections 1024;", "worker_connections 4096;")
+          .replace("worker_processes 1;", `worker_processes ${workers};`),
       );
       const argv = [
         ...pin,
@@ -148,20 +155,23 @@ function nginxContender(name: string, tuned: boolean): Contender {
   };
 }
 
-/** The contenders, webserv first. */
-export const CONTENDERS: Contender[] = [
-  {
-    name: "webserv",
+/** webserv serving `www`; with `workers` 2, a supervisor and two workers on both CPUs. */
+function webservContender(name: string, workers = 1): Contender {
+  return {
+    name,
     binary: Deno.execPath(),
-    tails: true,
-    async start(www, tmp, pin, probe) {
-      const conf = join(tmp, "webserv.conf");
+    tails: workers === 1,
+    smallOnly: workers > 1,
+    async start(www, tmp, onePin, probe) {
+      const pin = workers > 1 && onePin.length > 0 ? BOTH_CPUS : onePin;
+      const conf = join(tmp, `webserv-${workers}.conf`);
       await Deno.writeTextFile(
         conf,
-        `worker_connections 4096;\n` +
+        `worker_processes ${workers};\nworker_connections 4096;\n` +
+          `pid ${join(tmp, `webserv-${workers}.pid`)};\n` +
           `server {\n  listen 127.0.0.1:0;\n  root ${www};\n  access_log off;\n}\n`,
       );
-      return await spawnListening("webserv", pin, [
+      return await spawnListening(name, pin, [
         Deno.execPath(),
         "run",
         "-A",
@@ -169,7 +179,12 @@ export const CONTENDERS: Contender[] = [
         conf,
       ], probe);
     },
-  },
+  };
+}
+
+/** The contenders, webserv first; the two-worker pair last. */
+export const CONTENDERS: Contender[] = [
+  webservContender("webserv"),
   {
     name: "Deno.serve",
     binary: Deno.execPath(),
@@ -243,6 +258,8 @@ export const CONTENDERS: Contender[] = [
       return { port, child, log };
     },
   },
+  webservContender("webserv, 2 workers", 2),
+  nginxContender("nginx tuned, 2 workers", true, 2),
 ];
 
 /** True when the contender's executable exists. */

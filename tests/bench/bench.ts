@@ -213,6 +213,7 @@ async function staticBench(
   console.log(
     formatRatios(rows, ["nginx tuned", "nginx", "lighttpd", "raw Deno.listen", "Deno.serve"]),
   );
+  console.log(formatRatios(rows, ["nginx tuned, 2 workers"], "webserv, 2 workers"));
   await writeOutput(rows, rss);
   if (rss !== null) {
     console.log(

@@ -8,7 +8,6 @@
  * - `splitCertificateChain(pem)`: the "CERTIFICATE" blocks of a chain, each as its own PEM text.
  * - `renewalTime(info)`: when a third of the lifetime remains (notAfter − (notAfter − notBefore)/3):
  *   for a 90-day certificate, 30 days before it expires.
- * - `needsRenewal(info, now = new Date())`: whether `now` has reached `renewalTime(info)`.
  * - `coversNames(info, names)`: whether every name is in the certificate's subjectAltName (DNS
  *   names compared case-insensitively, `*.example.com` covering one label).
  */
@@ -105,14 +104,6 @@ export function splitCertificateChain(pem: string): string[] {
 export function renewalTime(info: Pick<CertificateInfo, "notBefore" | "notAfter">): Date {
   const lifetime = info.notAfter.getTime() - info.notBefore.getTime();
   return new Date(info.notAfter.getTime() - Math.max(0, lifetime) / 3);
-}
-
-/** Whether the certificate is due for renewal at `now`. */
-export function needsRenewal(
-  info: Pick<CertificateInfo, "notBefore" | "notAfter">,
-  now: Date = new Date(),
-): boolean {
-  return now.getTime() >= renewalTime(info).getTime();
 }
 
 /** Whether every one of `names` is covered by the certificate's subjectAltName. */

@@ -17,7 +17,7 @@ import type {
 } from "../config/types.ts";
 import type { ErrorLog } from "../log/error_log.ts";
 import type { Certificates } from "../tls/certificates.ts";
-import { coversNames, needsRenewal, parseCertificate, renewalTime } from "./certificate_info.ts";
+import { coversNames, parseCertificate, renewalTime } from "./certificate_info.ts";
 import { AcmeClient, type AcmeClientOptions } from "./client.ts";
 import type { Http01Challenges } from "./http01.ts";
 import { exportPrivateKeyPem, generateKeyPair, importKeyPairPem } from "./keys.ts";
@@ -178,9 +178,7 @@ export class AcmeManager {
   }
 
   #due(validity: { notBefore: Date; notAfter: Date }): boolean {
-    return this.options.renewAt === undefined
-      ? needsRenewal(validity)
-      : this.#renewal(validity).getTime() <= Date.now();
+    return this.#renewal(validity).getTime() <= Date.now();
   }
 
   /** Runs `job`'s order after `ms` (in steps, for waits longer than a timer holds). */
@@ -249,7 +247,8 @@ export class AcmeManager {
       const first = this.options.retryMs ?? FIRST_RETRY_MS;
       const delay = Math.min(LONGEST_RETRY_MS, first * 2 ** Math.min(job.failures, 20));
       job.failures++;
-      // A client that failed to open (a wrong directory URL) is made again next time.
+      // The client is made again next time (a directory URL that failed, a changed account).
+      this.#clients.get(job.issuer.name)?.then((c) => c.close(), () => {});
       this.#clients.delete(job.issuer.name);
       const serving = job.current === null
         ? "no certificate yet"

@@ -101,11 +101,18 @@ export async function superviseWorkers(
       stderr: "piped",
     }).spawn();
     running.set(n, child);
+    let listened = false;
     relay(child.stderr, () => {
+      listened = true;
       if (++listening === count * expected) ready.resolve();
     });
     child.status.then((status) => {
       running.delete(n);
+      if (!stopping && !listened) {
+        // It never served (a port taken, a file it cannot open): so would the next one. Stop.
+        code = exitCodeOf(status) || 1;
+        signalAll("SIGTERM");
+      }
       if (stopping) {
         if (code === 0) code = exitCodeOf(status);
         if (running.size === 0) done.resolve();
@@ -124,7 +131,8 @@ export async function superviseWorkers(
   };
   const done = Promise.withResolvers<void>();
   const respawns = new Set<ReturnType<typeof setTimeout>>();
-  const forward = (signal: Deno.Signal) => () => {
+  // A signal for the workers; a stop signal also ends the supervision.
+  const signalAll = (signal: Deno.Signal) => {
     if (signal === "SIGTERM" || signal === "SIGINT" || signal === "SIGQUIT") {
       stopping = true;
       for (const timer of respawns) clearTimeout(timer);
@@ -138,7 +146,7 @@ export async function superviseWorkers(
       }
     }
   };
-  const listeners = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+  const listeners = FORWARDED.map((signal) => [signal, () => signalAll(signal)] as const);
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   try {
     for (let n = 0; n < count; n++) spawn(n);

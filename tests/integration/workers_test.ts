@@ -138,3 +138,31 @@ Deno.test("worker_processes 2: two workers on one port, replaced when killed, re
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("worker_processes 2: workers that cannot listen stop the supervisor with an error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "webserv-workers-" });
+  // Held without SO_REUSEPORT: the workers cannot join it.
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const conf = join(dir, "webserv.conf");
+    await Deno.writeTextFile(
+      conf,
+      `worker_processes 2;\npid ${join(dir, "webserv.pid")};\n` +
+        `server {\n  listen 127.0.0.1:${taken.addr.port};\n}\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, conf],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(DEADLINE_MS),
+    }).output();
+    const said = new TextDecoder().decode(out.stderr);
+    assert.notEqual(out.code, 0, said);
+    assert.match(said, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${taken.addr.port}`));
+    assert.doesNotMatch(said, /starting another/);
+  } finally {
+    taken.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -5,7 +5,6 @@
  * means adding a handler to one phase or a filter here, never a branch in the connection.
  */
 import { accessControl } from "../access/access_phase.ts";
-import { acmeChallenge } from "../acme/http01.ts";
 import { limitConn, limitReq } from "../access/limits_phase.ts";
 import { compressionFilter } from "../filters/compression.ts";
 import { headersFilter } from "../filters/headers.ts";
@@ -23,6 +22,7 @@ import {
   methodAllowed,
   slashRedirect,
 } from "../phases/request_checks.ts";
+import { acmeChallenge } from "../phases/acme_challenge.ts";
 import { locationRewrite, serverRewrite } from "../phases/rewrite.ts";
 import { tryFiles } from "../phases/try_files.ts";
 

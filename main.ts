@@ -166,7 +166,8 @@ async function run(argv: string[]): Promise<number> {
     console.error(`webserv: the configuration file ${args.configFile} syntax is ok`);
     return 0;
   }
-  const count = workerCount(config.workerProcesses);
+  const { count, notice } = workerCount(config.workerProcesses);
+  if (notice !== null) console.error(`webserv: [notice] ${notice}`);
   if (count > 1 && worker === undefined) return await supervise(config, count);
   let server;
   try {

@@ -25,9 +25,23 @@ const RESPAWN_MS = 1000;
 /** What a worker prints once it listens (main.ts), one line per address. */
 const LISTENING = /listening on \S+/;
 
-/** `worker_processes auto`: one per core. */
-export function workerCount(setting: number | "auto"): number {
-  return setting === "auto" ? Math.max(1, navigator.hardwareConcurrency) : setting;
+/**
+ * How many workers `worker_processes` makes (`auto`: one per core), and a notice when there must
+ * be one: sharing a port (SO_REUSEPORT as Deno offers it) is Linux's only.
+ */
+export function workerCount(
+  setting: number | "auto",
+  os: string = Deno.build.os,
+  cores: number = navigator.hardwareConcurrency,
+): { count: number; notice: string | null } {
+  const wanted = setting === "auto" ? Math.max(1, cores) : setting;
+  if (wanted > 1 && os !== "linux") {
+    return {
+      count: 1,
+      notice: `"worker_processes ${setting}" needs Linux (SO_REUSEPORT): serving from one process`,
+    };
+  }
+  return { count: wanted, notice: null };
 }
 
 /** In a worker: the ports the supervisor chose, put in place of port 0 in the configuration. */

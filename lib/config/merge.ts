@@ -197,6 +197,27 @@ function checkCertificates(config: Config): void {
   }
 }
 
+/**
+ * Several workers each keep their own in-memory sessions: a session begun on one is unknown to
+ * the others. Said as a warning (`-t` and start-up) for each server that would lose them.
+ */
+function checkWorkerSessions(config: Config): void {
+  if (config.workerProcesses === 1) return;
+  for (const server of config.servers) {
+    if (server.sessions.store !== null || !eachLocation(server).some((l) => l.session)) continue;
+    config.checks.push({
+      pos: server.pos,
+      severity: "warning",
+      run: () =>
+        Promise.resolve(
+          `"worker_processes ${config.workerProcesses}" with sessions in memory: each worker ` +
+            `keeps its own, so a session begun on one is unknown to the others; give this ` +
+            `server a "session_store" directory or redis:// URL`,
+        ),
+    });
+  }
+}
+
 /** Every limit_req and limit_conn must name a zone the file defines (nginx: at start-up). */
 function checkZones(config: Config): void {
   for (const server of config.servers) {
@@ -249,6 +270,7 @@ export function mergeConfig(draft: MainDraft): Config {
   checkZones(config);
   checkCertificates(config);
   checkAcme(config);
+  checkWorkerSessions(config);
   // $realpath_root: each location's root with its links resolved, once, when the file is checked.
   for (const server of config.servers) {
     for (const location of eachLocation(server)) {

@@ -227,7 +227,10 @@ Deno.test("a client that never reads a huge CGI response is closed, the script k
       const grown = (used() - before) / 2 ** 20;
       const received = await drain(stalled);
       assert.ok(received < 512 * 2 ** 20, `the whole output arrived: never timed out`);
-      assert.ok(grown < 128, `memory grew by ${grown.toFixed(0)} MiB while the client did not read`);
+      assert.ok(
+        grown < 128,
+        `memory grew by ${grown.toFixed(0)} MiB while the client did not read`,
+      );
       // The script goes with its client (bounded polling of process state).
       for (let i = 0; i < 40 && (await scripts("big.py")) > 0; i++) await pause(50);
       assert.equal(await scripts("big.py"), 0, "the CGI script outlived its client");

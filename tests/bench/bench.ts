@@ -16,7 +16,8 @@
  * - CGI: a trivial Python and PHP script served by webserv and by lighttpd's mod_cgi (8
  *   connections), with webserv's ratios to lighttpd.
  *
- * Options: `--duration N` (seconds per run, default 5; or BENCH_DURATION), `--only LIST` (a comma
+ * Options: `--duration N` (seconds per run, default 5; or BENCH_DURATION), `--quick` (1 s per
+ * run: a smoke test of every part, not figures), `--only LIST` (a comma
  * list of static, proxy, compression, https, cgi; default all).
  */
 import { join } from "node:path";
@@ -47,7 +48,7 @@ const GZIP_CONNECTIONS = 50;
 const PARTS = ["static", "proxy", "compression", "https", "cgi"] as const;
 type Part = typeof PARTS[number];
 
-const USAGE = `usage: bench.ts [--duration SECONDS] [--only ${PARTS.join(",")}]`;
+const USAGE = `usage: bench.ts [--quick | --duration SECONDS] [--only ${PARTS.join(",")}]`;
 
 /**
  * Seconds per wrk run from `--duration N`, `--duration=N` or BENCH_DURATION, and the parts to run
@@ -58,7 +59,8 @@ function parseArgs(args: string[]): { duration: number; only: Set<Part> } {
   let only: string | null = null;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--duration") text = args[++i] ?? "";
+    if (arg === "--quick") text = "1";
+    else if (arg === "--duration") text = args[++i] ?? "";
     else if (arg.startsWith("--duration=")) text = arg.slice("--duration=".length);
     else if (arg === "--only") only = args[++i] ?? "";
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);

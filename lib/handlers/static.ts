@@ -3,7 +3,7 @@
  * modules). Conditional requests and ranges are the filters' work: this handler answers 200.
  */
 import { errorPageBody } from "../http/error_pages.ts";
-import type { Response } from "../http/response.ts";
+import type { Response, StreamBody } from "../http/response.ts";
 import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import { mapToFile } from "../routing/resolve_path.ts";
 import { encodePath } from "../http/uri_encode.ts";
@@ -63,7 +63,7 @@ export const staticHandler: ContentHandler = async (ctx) => {
     ctx.services.log.log("error", requestError(ctx, `directory index of "${dir}" is forbidden`));
     return error(403);
   }
-  let body: Uint8Array;
+  let body: Uint8Array | StreamBody;
   try {
     body = await renderAutoindex(ctx.path, dir);
   } catch (e) {

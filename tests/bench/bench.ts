@@ -13,12 +13,16 @@
  *   Content-Encoding is in the table ("identity": not compressed);
  * - https: the 1 KiB file (keep-alive, and a new TLS connection per request) and the 100 MB
  *   file over TLS from webserv and nginx with the same certificate (_https_bench.ts);
+ * - upload: 1 GiB (64 MiB with --quick) PUT and multipart POST to webserv, PUT to nginx's
+ *   dav_methods, MB/s and RSS growth (_upload_bench.ts);
+ * - scale: routing in 100 servers × 50 locations against one, loading that file, autoindex of
+ *   10,000 files (_scale_bench.ts);
  * - CGI: a trivial Python and PHP script served by webserv and by lighttpd's mod_cgi (8
  *   connections), with webserv's ratios to lighttpd.
  *
  * Options: `--duration N` (seconds per run, default 5; or BENCH_DURATION), `--quick` (1 s per
  * run: a smoke test of every part, not figures), `--only LIST` (a comma
- * list of static, proxy, compression, https, cgi; default all).
+ * list of static, proxy, compression, https, upload, scale, cgi; default all).
  */
 import { join } from "node:path";
 import { CGI_LANGUAGES, runCgiBench } from "./_cgi_bench.ts";
@@ -27,6 +31,8 @@ import { isInstalled, killGroup, readRss, withScratchDir } from "./_child.ts";
 import { barChartSvg, type BenchRow, formatRatios, formatTable, runJson } from "./_report.ts";
 import { GZIP_ROWS, runGzipBench } from "./_gzip_bench.ts";
 import { formatHttpsRatios, runHttpsBench } from "./_https_bench.ts";
+import { formatUploadTable, runUploadBench } from "./_upload_bench.ts";
+import { formatScale, runScaleBench } from "./_scale_bench.ts";
 import { formatRunRatio, formatRunTable, runProxyBench } from "./_proxy_bench.ts";
 import { available, CONTENDERS } from "./_servers.ts";
 import { runWrk } from "./_wrk.ts";
@@ -45,7 +51,7 @@ const PROXY_CONNECTIONS = 50;
 const GZIP_CONNECTIONS = 50;
 
 /** The parts of the bench, in the order they run. */
-const PARTS = ["static", "proxy", "compression", "https", "cgi"] as const;
+const PARTS = ["static", "proxy", "compression", "https", "upload", "scale", "cgi"] as const;
 type Part = typeof PARTS[number];
 
 const USAGE = `usage: bench.ts [--quick | --duration SECONDS] [--only ${PARTS.join(",")}]`;
@@ -122,6 +128,22 @@ async function main(): Promise<number> {
     if (only.has("proxy")) failed = await proxyBench(www, tmp, duration, pin, cpu) || failed;
     if (only.has("compression")) failed = await gzipBench(tmp, duration, pin, cpu) || failed;
     if (only.has("https")) failed = await httpsBench(www, tmp, duration, pin, cpu) || failed;
+    if (only.has("upload")) {
+      // 1 GiB, or 64 MiB for a quick run.
+      const size = (duration === 1 ? 64 : 1024) * 2 ** 20;
+      const rows = await runUploadBench({ tmp, pin: pin(SERVER_CPU), size });
+      console.log(`\nUploads of ${size / 2 ** 20} MiB, one client on CPU ${CLIENT_CPU}:\n`);
+      console.log(formatUploadTable(rows));
+      failed = rows.some((r) => r.note?.startsWith("failed")) || failed;
+    }
+    if (only.has("scale")) {
+      const result = await runScaleBench({ tmp, pin: pin(SERVER_CPU), cpu, durationSec: duration });
+      console.log(
+        `\nScale, wrk -c50 -d${duration}s on a \`return 200\`, Host naming the server:\n`,
+      );
+      console.log(formatScale(result));
+      failed = result.notes.length > 0 || failed;
+    }
     if (only.has("cgi")) {
       const cgiRows = await runCgiBench({
         tmp,

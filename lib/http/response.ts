@@ -16,6 +16,11 @@ export interface StreamBody {
   chunks: AsyncIterable<Uint8Array>;
   /** Called when sending ends early or normally (kill a process, close a file). */
   close?: () => void;
+  /**
+   * True when the next piece (or the end) is there without waiting for I/O: the writer then sends
+   * the head with it without first waiting a turn of the event loop to find out.
+   */
+  ready?: () => boolean;
 }
 
 /** What a tunnel (an upgraded connection) reads from and writes to on the client's side. */

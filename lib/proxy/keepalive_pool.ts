@@ -2,15 +2,16 @@
  * Idle connections to one upstream's servers (`keepalive N`): at most N kept, the oldest closed
  * first, each closed after `keepalive_timeout` unused or as soon as its server closes it or sends
  * anything while it is idle (a read stays under way the whole time it waits). A connection is
- * only ever given to one request at a time.
+ * only ever given to one request at a time. The timeout is a deadline in the shared sweep
+ * (lib/io/deadlines.ts), not a timer per put: a connection goes in and out once per request.
  */
 import type { UpstreamSettings } from "../config/types.ts";
+import { type Expirable, unwatch, watch } from "../io/deadlines.ts";
 import type { UpstreamConnection } from "./upstream_connection.ts";
 
-interface Idle {
+interface Idle extends Expirable {
   conn: UpstreamConnection;
   server: number;
-  timer: ReturnType<typeof setTimeout>;
   /** Waiting in the pool, given to a request, or closed. */
   state: "idle" | "taken" | "dropped";
 }
@@ -26,7 +27,7 @@ export class KeepalivePool {
       const idle = this.#idle[i]!;
       if (idle.server !== server) continue;
       this.#idle.splice(i, 1);
-      clearTimeout(idle.timer);
+      unwatch(idle);
       if (idle.conn.closed || idle.conn.input.pending > 0) {
         idle.conn.close();
         continue;
@@ -49,9 +50,10 @@ export class KeepalivePool {
       conn,
       server,
       state: "idle",
-      timer: setTimeout(() => this.#drop(idle), keepaliveTimeout),
+      deadline: Date.now() + keepaliveTimeout,
+      expire: () => this.#drop(idle),
     };
-    Deno.unrefTimer(idle.timer);
+    watch(idle);
     // Watch for the server closing it, or sending what belongs to no request.
     conn.input.compact();
     const watchIdle = () => idle.state === "idle" && this.#drop(idle);
@@ -67,7 +69,7 @@ export class KeepalivePool {
 
   #drop(idle: Idle): void {
     idle.state = "dropped";
-    clearTimeout(idle.timer);
+    unwatch(idle);
     const i = this.#idle.indexOf(idle);
     if (i !== -1) this.#idle.splice(i, 1);
     idle.conn.close();

@@ -15,7 +15,7 @@ import { requestError } from "../log/request_error.ts";
 import type { ContentHandler, RequestContext } from "../phases/context.ts";
 import type { UpstreamAttempt } from "../variables/variables.ts";
 import { responseFraming } from "./response_framing.ts";
-import { type ResponseHead, ResponseHeadParser } from "./response_parser.ts";
+import type { ResponseHead } from "./response_parser.ts";
 import { tunnelBody } from "./tunnel.ts";
 import { upstreamBody } from "./upstream_body.ts";
 import { UpstreamConnection, UpstreamTimeout } from "./upstream_connection.ts";
@@ -223,8 +223,8 @@ async function readHead(
   conn: UpstreamConnection,
   timeout: number,
 ): Promise<{ head: ResponseHead } | { error: string }> {
-  const parser = new ResponseHeadParser();
-  const input = conn.input;
+  const { parser, input } = conn;
+  parser.reset();
   for (;;) {
     const r = parser.parse(input.buf, input.start, input.end);
     if (r.kind === "error") return { error: r.message };

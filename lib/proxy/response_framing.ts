@@ -109,15 +109,29 @@ const HOP_BY_HOP = [
  */
 export function hopByHop(headers: readonly (readonly [string, string])[]): Set<string> {
   const names = new Set(HOP_BY_HOP);
+  for (const option of connectionOptions(headers) ?? []) names.add(option);
+  return names;
+}
+
+/**
+ * The names the Connection lines of `headers` list (lower case), or null when they list none.
+ * Asked of every upstream answer, so nothing is made for the usual `Connection: keep-alive`.
+ */
+export function connectionOptions(
+  headers: readonly (readonly [string, string])[],
+): Set<string> | null {
+  let names: Set<string> | null = null;
   for (const [name, value] of headers) {
     if (name !== "connection") continue;
     for (const element of value.split(",")) {
       const option = trimOws(element).toLowerCase();
-      if (option !== "") names.add(option);
+      if (option !== "" && !HOP_BY_HOP_NAMES.has(option)) (names ??= new Set()).add(option);
     }
   }
   return names;
 }
+
+const HOP_BY_HOP_NAMES: ReadonlySet<string> = new Set(HOP_BY_HOP);
 
 const NONE: UpstreamFraming = Object.freeze({ kind: "none" });
 const CHUNKED: UpstreamFraming = Object.freeze({ kind: "chunked" });

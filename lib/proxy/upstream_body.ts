@@ -29,29 +29,118 @@ export function upstreamBody(
   readTimeout: number,
   end: BodyEnd,
 ): StreamBody {
-  let settled = false;
-  const settle = (how: () => void) => {
-    if (settled) return;
-    settled = true;
-    how();
-  };
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    try {
-      yield* pieces(conn, framing, readTimeout);
-    } catch (e) {
-      settle(() => end.failed(failure(e)));
-      throw e;
-    }
-    settle(() => end.whole());
-  }
+  const pieces = new Pieces(conn, framing, readTimeout, end);
   return {
     kind: "stream",
-    chunks: framing.kind === "none" ? noChunks() : chunks(),
-    close: () => settle(() => framing.kind === "none" ? end.whole() : end.abandoned()),
+    chunks: pieces,
+    close: () => pieces.settle(framing.kind === "none" ? "whole" : "abandoned"),
+    ready: () => pieces.ready,
   };
 }
 
-async function* noChunks(): AsyncGenerator<Uint8Array> {}
+const DONE: IteratorResult<Uint8Array> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The body's pieces, copied out of the connection's buffer (a filter may keep them). An iterator
+ * of its own rather than an async generator: on the hot path (a small answer that came with its
+ * head) a piece is cut without waiting, and the connection goes back (whole()) as soon as the
+ * body's last byte is taken, before the client has it, as nginx releases it.
+ */
+class Pieces implements AsyncIterableIterator<Uint8Array> {
+  /** The bytes still to come of a Content-Length body. */
+  #left: number;
+  readonly #decoder: ChunkedDecoder | null;
+  /** Decoded chunk data not handed out yet (one read may bring several chunks). */
+  readonly #decoded: Uint8Array[] = [];
+  /** The body's end was read: nothing more is taken from the connection. */
+  #ended: boolean;
+  #settled = false;
+
+  constructor(
+    private readonly conn: UpstreamConnection,
+    private readonly framing: BodyFraming,
+    private readonly readTimeout: number,
+    private readonly end: BodyEnd,
+  ) {
+    this.#left = framing.kind === "length" ? framing.length : 0;
+    this.#decoder = framing.kind === "chunked" ? new ChunkedDecoder() : null;
+    this.#ended = framing.kind === "none";
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** A piece can be had without waiting for the upstream. */
+  get ready(): boolean {
+    if (this.#decoded.length > 0 || this.#ended || this.#settled) return true;
+    return this.framing.kind !== "chunked" && this.conn.input.pending > 0;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    try {
+      for (;;) {
+        const piece = this.#take();
+        if (piece !== null) return { value: piece, done: false };
+        if (this.#ended || this.#settled) return DONE;
+        // Nothing buffered: one read, then look again.
+        const n = await this.conn.fill(this.readTimeout);
+        if (n !== null) continue;
+        if (this.framing.kind !== "close") throw new Premature();
+        this.#finish();
+      }
+    } catch (e) {
+      this.settle("failed", e);
+      throw e;
+    }
+  }
+
+  /** The consumer stops early (close() follows and says how the body ended). */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.#ended = true;
+    this.#decoded.length = 0;
+    return Promise.resolve(DONE);
+  }
+
+  /** Tells the body's end once: whole, abandoned, or failed with nginx's words for `e`. */
+  settle(how: "whole" | "abandoned" | "failed", e?: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    if (how === "whole") this.end.whole();
+    else if (how === "abandoned") this.end.abandoned();
+    else this.end.failed(failure(e));
+  }
+
+  /** The next piece from what the connection holds, or null when it holds none (or the end). */
+  #take(): Uint8Array | null {
+    if (this.#decoded.length > 0) return this.#decoded.shift()!;
+    if (this.#ended || this.#settled) return null;
+    const input = this.conn.input;
+    if (input.pending === 0) return null;
+    const from = input.start;
+    if (this.#decoder !== null) {
+      const result = this.#decoder.decode(input.buf, from, input.end);
+      for (const data of result.data) this.#decoded.push(data.slice());
+      input.consume(result.consumed);
+      if (this.#decoder.done) this.#finish();
+      return this.#decoded.shift() ?? null;
+    }
+    const take = this.framing.kind === "length"
+      ? Math.min(input.pending, this.#left)
+      : input.pending;
+    const piece = input.buf.slice(from, from + take);
+    input.consume(take);
+    this.#left -= take;
+    if (this.framing.kind === "length" && this.#left === 0) this.#finish();
+    return piece;
+  }
+
+  /** The body's last byte was read: the connection may serve another request now. */
+  #finish(): void {
+    this.#ended = true;
+    this.settle("whole");
+  }
+}
 
 class Premature extends Error {}
 
@@ -64,43 +153,4 @@ function failure(e: unknown): string {
   }
   if (e instanceof HttpError) return "upstream sent invalid chunked response";
   return `recv() failed (${e instanceof Error ? e.message : String(e)})`;
-}
-
-/** The body's pieces, copied out of the connection's buffer (a filter may keep them). */
-async function* pieces(
-  conn: UpstreamConnection,
-  framing: BodyFraming,
-  readTimeout: number,
-): AsyncGenerator<Uint8Array> {
-  const input = conn.input;
-  const more = async (untilEnd: boolean) => {
-    if (input.pending > 0) return true;
-    const n = await conn.fill(readTimeout);
-    if (n === null && !untilEnd) throw new Premature();
-    return n !== null;
-  };
-  if (framing.kind === "length") {
-    let left = framing.length;
-    while (left > 0) {
-      await more(false);
-      const take = Math.min(input.pending, left);
-      yield input.buf.slice(input.start, input.start + take);
-      input.consume(take);
-      left -= take;
-    }
-  } else if (framing.kind === "chunked") {
-    const decoder = new ChunkedDecoder();
-    while (!decoder.done) {
-      await more(false);
-      const result = decoder.decode(input.buf, input.start, input.end);
-      const data = result.data.map((d) => d.slice());
-      input.consume(result.consumed);
-      for (const piece of data) yield piece;
-    }
-  } else if (framing.kind === "close") {
-    while (await more(true)) {
-      yield input.buf.slice(input.start, input.end);
-      input.consume(input.pending);
-    }
-  }
 }

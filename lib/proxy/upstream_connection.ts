@@ -4,6 +4,7 @@
  */
 import { type Expirable, unwatch, watch } from "../io/deadlines.ts";
 import { InputBuffer } from "../io/input_buffer.ts";
+import { ResponseHeadParser } from "./response_parser.ts";
 
 const INITIAL_BUFFER = 16 * 1024;
 /** The most an upstream's bytes take per connection: a head (8 KiB) and a body piece. */
@@ -17,6 +18,8 @@ export type Address = { host: string; port: number } | { path: string };
 
 export class UpstreamConnection implements Expirable {
   readonly input: InputBuffer;
+  /** The parser of the answers' heads, one after the other (it is ready again after each). */
+  readonly parser = new ResponseHeadParser();
   deadline = Infinity;
   /** Requests sent on it (keepalive_requests). */
   requests = 0;

@@ -7,7 +7,7 @@
 import type { LocationConfig, ProxyPass } from "../config/types.ts";
 import type { RequestContext } from "../phases/context.ts";
 import { expand } from "../variables/template.ts";
-import { hopByHop } from "./response_framing.ts";
+import { connectionOptions, hopByHop } from "./response_framing.ts";
 import type { ResponseHead } from "./response_parser.ts";
 
 /** nginx's ngx_http_proxy_hide_headers. */
@@ -38,18 +38,35 @@ export function canonicalName(name: string): string {
   return canonical;
 }
 
+/**
+ * The names a location never passes on (lower case): the hop-by-hop fields, Content-Length (the
+ * writer frames the answer), nginx's hidden ones and proxy_hide_header's, less those that
+ * proxy_pass_header names. Made once per location.
+ */
+const droppedByLocation = new WeakMap<LocationConfig, Set<string>>();
+
+function droppedNames(location: LocationConfig): Set<string> {
+  let dropped = droppedByLocation.get(location);
+  if (dropped === undefined) {
+    dropped = hopByHop([]);
+    dropped.add("content-length");
+    // proxy_pass_header takes a name off the hidden list, nginx's and proxy_hide_header's alike.
+    for (const name of [...HIDDEN, ...location.proxyHideHeaders]) {
+      if (!location.proxyPassHeaders.includes(name)) dropped.add(name);
+    }
+    droppedByLocation.set(location, dropped);
+  }
+  return dropped;
+}
+
 /** The fields for the client, in the upstream's order (framing fields are the writer's). */
 export function clientHeaders(ctx: RequestContext, head: ResponseHead): [string, string][] {
-  const location = ctx.location;
-  const dropped = hopByHop(head.headers);
-  dropped.add("content-length");
-  // proxy_pass_header takes a name off the hidden list, nginx's and proxy_hide_header's alike.
-  for (const name of [...HIDDEN, ...location.proxyHideHeaders]) {
-    if (!location.proxyPassHeaders.includes(name)) dropped.add(name);
-  }
+  const dropped = droppedNames(ctx.location);
+  // The names the upstream's Connection lists are hop-by-hop too.
+  const listed = connectionOptions(head.headers);
   const out: [string, string][] = [];
   for (const [name, value] of head.headers) {
-    if (dropped.has(name)) continue;
+    if (dropped.has(name) || listed?.has(name)) continue;
     if (name === "location") out.push(["Location", rewriteRedirect(ctx, value)]);
     else if (name === "refresh") out.push(["Refresh", rewriteRefresh(ctx, value)]);
     else out.push([canonicalName(name), value]);

@@ -260,7 +260,7 @@ async function writeStream(
   let done = false;
   let bytes = 0;
   try {
-    if ((await Promise.race([next, nextTurn()])) === LATER) {
+    if (body.ready?.() !== true && (await Promise.race([next, nextTurn()])) === LATER) {
       unsent = null;
       await write(head);
     }

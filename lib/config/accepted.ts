@@ -17,7 +17,11 @@ const CONTEXTS: Record<Where, readonly Context[]> = {
 const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["user", "main", "webserv runs as the user that starts it (systemd: User=)"],
   ["daemon", "main", "webserv stays in the foreground (run it under systemd)"],
-  ["master_process", "main", "webserv is one process"],
+  [
+    "master_process",
+    "main",
+    "with worker_processes above 1 the process started supervises the workers",
+  ],
   [
     "worker_rlimit_nofile",
     "main",
@@ -35,7 +39,7 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ["pcre_jit", "main", "regular expressions are JavaScript's"],
   ["thread_pool", "main", "file reads never block the event loop in webserv"],
   ["timer_resolution", "main", "webserv reads the clock when it needs it"],
-  ["lock_file", "main", "webserv is one process"],
+  ["lock_file", "main", "workers share ports through SO_REUSEPORT: there is no accept lock"],
   ["env", "main", "CGI scripts get only the variables of RFC 3875"],
   ["load_module", "main", "webserv has no dynamic modules"],
   [
@@ -45,8 +49,12 @@ const ACCEPTED: ReadonlyArray<[name: string, where: Where, reason: string]> = [
   ],
   ["use", "events", "Deno chooses the event mechanism"],
   ["multi_accept", "events", "each listener accepts connections as fast as they come"],
-  ["accept_mutex", "events", "webserv is one process"],
-  ["accept_mutex_delay", "events", "webserv is one process"],
+  ["accept_mutex", "events", "the kernel spreads connections among the workers (SO_REUSEPORT)"],
+  [
+    "accept_mutex_delay",
+    "events",
+    "the kernel spreads connections among the workers (SO_REUSEPORT)",
+  ],
   ["worker_aio_requests", "events", "webserv does not use AIO"],
   ["sendfile", "http", "Deno has no sendfile: files go through a pooled 256 KiB buffer"],
   ["sendfile_max_chunk", "http", "Deno has no sendfile"],

@@ -34,19 +34,6 @@ export interface CgiRunOptions {
   pool?: CgiPool;
 }
 
-/** Every script running in this process, whichever configuration started it (killEveryScript). */
-const everyScript = new Set<CgiProcess>();
-
-/**
- * Kills the process group of every script this process runs, of any configuration; returns how
- * many there were. For a fast stop (`webserv -s stop`), which exits without waiting for requests.
- */
-export function killEveryScript(): number {
-  const all = [...everyScript];
-  for (const cgi of all) cgi.kill();
-  return all.length;
-}
-
 /**
  * The scripts of one configuration: how many run (past `maxProcesses` a run is refused with 503),
  * and every one of them, to kill them all at shutdown and to wait for them at a reload.
@@ -185,7 +172,6 @@ class CgiProcess {
   /** Starts the stdin pump and the stderr drain, and watches for the exit. */
   start(body: BodyReader | null): void {
     this.pool.running.add(this);
-    everyScript.add(this);
     const exited = this.#child.status.then(() => {
       this.#exited = true;
     });
@@ -198,7 +184,6 @@ class CgiProcess {
     this.#reaped = Promise.all([exited, stderr]).then(() => {}, () => {});
     this.finished = Promise.all([this.#reaped, stdin]).then(() => {}, () => {}).finally(() => {
       this.pool.running.delete(this);
-      everyScript.delete(this);
     });
   }
 

@@ -3,8 +3,6 @@
  * stops gracefully without a time limit, SIGHUP reloads, SIGUSR2 and SIGUSR1 reopen the log files
  * (signal_command.ts says why `-s reopen` sends USR2).
  */
-import { killEveryScript } from "../cgi/runner.ts";
-import { reopenLogFiles } from "../log/log_file.ts";
 import type { RunningServer, StartOptions } from "../server/listener.ts";
 
 /** The longest delay a timer holds (2^31 - 1 ms, about 24.8 days): "no time limit" in practice. */
@@ -43,7 +41,7 @@ export function serveUntilStopped(server: RunningServer, actions: SignalActions)
     fast = true;
     actions.log("webserv: shutting down");
     // Scripts would outlive the process (each runs in a process group of its own): kill them now.
-    killEveryScript();
+    server.killScripts();
     const timer = setTimeout(stopped.resolve, FAST_STOP_MS);
     begin().then(() => {
       clearTimeout(timer);
@@ -59,7 +57,7 @@ export function serveUntilStopped(server: RunningServer, actions: SignalActions)
     if (shutdown === null) actions.reload();
   };
   const reopen = async () => {
-    const failures = await reopenLogFiles();
+    const failures = await server.reopenLogs();
     for (const failure of failures) actions.log(`webserv: ${failure}`);
     actions.log("webserv: log files reopened");
   };

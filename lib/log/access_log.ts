@@ -19,6 +19,11 @@ export class AccessLog {
     return this.file.flush();
   }
 
+  /** Opens the file again by its path (logrotate): null, or why it could not be. */
+  reopen(): Promise<string | null> {
+    return this.file.reopen();
+  }
+
   /** Flushes and closes the file (stdout stays open). */
   close(): Promise<void> {
     return this.file.close();

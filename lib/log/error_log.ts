@@ -42,6 +42,8 @@ export class ErrorLog {
     private readonly write: (line: string) => void,
     level: LogLevel,
     private readonly release: () => Promise<void> = () => Promise.resolve(),
+    /** Opens the file again by its path (logrotate): null, or why it could not be. */
+    readonly reopen: () => Promise<string | null> = () => Promise.resolve(null),
   ) {
     this.#threshold = LEVELS.indexOf(level);
   }
@@ -49,7 +51,12 @@ export class ErrorLog {
   /** Opens the configured target ("stderr" or a file). */
   static async open(settings: ErrorLogSettings): Promise<ErrorLog> {
     const file = await LogFile.open(settings.target);
-    return new ErrorLog((line) => file.write(line), settings.level, () => file.close());
+    return new ErrorLog(
+      (line) => file.write(line),
+      settings.level,
+      () => file.close(),
+      () => file.reopen(),
+    );
   }
 
   /** Whether lines of `level` are written. */

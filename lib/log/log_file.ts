@@ -13,24 +13,8 @@ interface Sink {
   close?(): void;
 }
 
-/** Every log file open in this process (not stdout or stderr), for reopenLogFiles(). */
-const openFiles = new Set<LogFile>();
-
-/**
- * Opens every log file again by its path (`webserv -s reopen`, SIGUSR1: logrotate has moved the
- * old files away). Resolves to a message for each file that could not be reopened; that one keeps
- * writing where it did.
- */
-export async function reopenLogFiles(): Promise<string[]> {
-  const failures: string[] = [];
-  for (const file of [...openFiles]) {
-    const problem = await file.reopen();
-    if (problem !== null) failures.push(problem);
-  }
-  return failures;
-}
-
 export class LogFile {
+  #closed = false;
   #lines: string[] = [];
   #size = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -47,25 +31,25 @@ export class LogFile {
   static async open(target: LogTarget): Promise<LogFile> {
     if (target === "stdout") return new LogFile(Deno.stdout, false);
     if (target === "stderr") return new LogFile(Deno.stderr, false);
-    const file = new LogFile(await Deno.open(target, { append: true, create: true }), true, target);
-    openFiles.add(file);
-    return file;
+    return new LogFile(await Deno.open(target, { append: true, create: true }), true, target);
   }
 
   /**
-   * Opens the path again (creating the file) and writes there from now on; what was queued is
-   * written to the old file, whose descriptor is closed once those writes are done. Resolves to null, or to the reason the
-   * file could not be opened (it then keeps writing to the old one).
+   * Opens the path again, creating the file (`webserv -s reopen`: logrotate has moved the old one
+   * away), and writes there from now on; what was queued is written to the old file, whose
+   * descriptor is closed once those writes are done. Resolves to null, or to the reason the file
+   * could not be opened (it then keeps writing to the old one). Standard output and error, and a
+   * closed file, are left as they are.
    */
   async reopen(): Promise<string | null> {
-    if (this.path === null || !openFiles.has(this)) return null;
+    if (this.path === null || this.#closed) return null;
     let next: Deno.FsFile;
     try {
       next = await Deno.open(this.path, { append: true, create: true });
     } catch (e) {
       return `cannot reopen log file "${this.path}": ${e instanceof Error ? e.message : e}`;
     }
-    if (!openFiles.has(this)) {
+    if (this.#closed) {
       // Closed while the new file was being opened.
       next.close();
       return null;
@@ -115,7 +99,7 @@ export class LogFile {
 
   /** Flushes, and closes a file (standard output and error stay open). */
   async close(): Promise<void> {
-    openFiles.delete(this);
+    this.#closed = true;
     await this.flush();
     if (this.owned) this.out.close?.();
   }

@@ -134,6 +134,15 @@ export class Generation {
     clearTimeout(grace);
   }
 
+  /** Opens its log files again by their paths; says why for each that could not be. */
+  async reopenLogs(): Promise<string[]> {
+    const all = [
+      this.services.log.reopen(),
+      ...[...this.accessLogs.values()].map((l) => l.reopen()),
+    ];
+    return (await Promise.all(all)).filter((problem) => problem !== null);
+  }
+
   /** Kills this configuration's scripts (for shutdown: `Deno.exit()` does not wait for children). */
   killScripts(): void {
     this.services.cgi.killAll();

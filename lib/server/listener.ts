@@ -26,6 +26,10 @@ export interface RunningServer {
   reload(config: Config): Promise<void>;
   /** Stops accepting, lets requests in progress finish within the grace period, closes the rest. */
   shutdown(): Promise<void>;
+  /** Opens every log file again by its path (logrotate); says why for each that could not be. */
+  reopenLogs(): Promise<string[]>;
+  /** Kills every CGI script still running, of any configuration (a fast stop). */
+  killScripts(): void;
 }
 
 const BACKOFF_MS = 50;
@@ -54,6 +58,8 @@ export async function startServer(
   const all = new Set<Connection>();
   const reusePort = options.reusePort ?? false;
   let generation = await Generation.open(all, config, options);
+  // The configurations still serving: the current one, and older ones until they retire.
+  const live = new Set([generation]);
   let sockets: Socket[] = [];
   try {
     sockets = await bind(bindings(config.servers), new Map(), generation, reusePort);
@@ -79,6 +85,7 @@ export async function startServer(
       reloading = reloading.then(async () => {
         if (stopping !== null) return;
         const fresh = await Generation.open(all, next, options, generation);
+        live.add(fresh);
         // An address stays bound whether the new config names it as before or by its port.
         const kept = new Map<string, Socket>();
         for (const socket of sockets) {
@@ -92,6 +99,7 @@ export async function startServer(
         try {
           updated = await bind(bindings(next.servers), kept, fresh, reusePort);
         } catch (e) {
+          live.delete(fresh);
           await fresh.retire();
           throw e;
         }
@@ -105,6 +113,7 @@ export async function startServer(
         await old.acme.stop();
         fresh.acme.start();
         await old.retire();
+        live.delete(old);
       });
       return reloading;
     },
@@ -119,6 +128,12 @@ export async function startServer(
         await generation.retire();
       })();
       return stopping;
+    },
+    async reopenLogs() {
+      return (await Promise.all([...live].map((g) => g.reopenLogs()))).flat();
+    },
+    killScripts() {
+      for (const g of live) g.killScripts();
     },
   };
   return server;

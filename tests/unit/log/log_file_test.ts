@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LogFile, reopenLogFiles } from "../../../lib/log/log_file.ts";
+import { LogFile } from "../../../lib/log/log_file.ts";
 
-Deno.test("reopenLogFiles() moves every open log file to a new file at its path", async () => {
+Deno.test("reopen() moves a log file to a new file at its path", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const a = await LogFile.open(join(dir, "a.log"));
@@ -14,7 +14,7 @@ Deno.test("reopenLogFiles() moves every open log file to a new file at its path"
     await Deno.rename(join(dir, "a.log"), join(dir, "a.log.1"));
     await Deno.rename(join(dir, "b.log"), join(dir, "b.log.1"));
     a.write("a queued\n");
-    assert.deepEqual(await reopenLogFiles(), []);
+    assert.deepEqual([await a.reopen(), await b.reopen()], [null, null]);
     a.write("a after\n");
     b.write("b after\n");
     await a.close();
@@ -23,9 +23,10 @@ Deno.test("reopenLogFiles() moves every open log file to a new file at its path"
     assert.equal(await Deno.readTextFile(join(dir, "a.log")), "a after\n");
     assert.equal(await Deno.readTextFile(join(dir, "b.log.1")), "b before\n");
     assert.equal(await Deno.readTextFile(join(dir, "b.log")), "b after\n");
-    // Closed files are not reopened.
-    assert.deepEqual(await reopenLogFiles(), []);
-    await assert.rejects(Deno.stat(join(dir, "c.log")), Deno.errors.NotFound);
+    // A closed file is not reopened (nor made again).
+    await Deno.remove(join(dir, "a.log"));
+    assert.equal(await a.reopen(), null);
+    await assert.rejects(Deno.stat(join(dir, "a.log")), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -38,9 +39,8 @@ Deno.test("a log file that cannot be reopened says why and keeps writing to the 
     await Deno.mkdir(sub);
     const log = await LogFile.open(join(sub, "x.log"));
     await Deno.rename(sub, join(dir, "moved"));
-    const failures = await reopenLogFiles();
-    assert.equal(failures.length, 1);
-    assert.match(failures[0]!, new RegExp(`^cannot reopen log file "${join(sub, "x.log")}": `));
+    const failure = await log.reopen();
+    assert.match(failure ?? "", new RegExp(`^cannot reopen log file "${join(sub, "x.log")}": `));
     log.write("still here\n");
     await log.close();
     assert.equal(await Deno.readTextFile(join(dir, "moved", "x.log")), "still here\n");

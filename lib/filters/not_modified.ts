@@ -19,8 +19,11 @@ const BODY_FIELDS = new Set([
   "content-range",
 ]);
 
+/** The request fields that make a request conditional (names are lower case in a head). */
+const CONDITIONS = ["if-match", "if-unmodified-since", "if-none-match", "if-modified-since"];
+
 export const notModifiedFilter: Filter = (ctx, res) => {
-  if (res.status !== 200) return res;
+  if (res.status !== 200 || !isConditional(ctx.head)) return res;
   const etag = responseHeader(res, "etag");
   const modified = responseHeader(res, "last-modified");
   // Nothing to compare with.
@@ -36,6 +39,12 @@ export const notModifiedFilter: Filter = (ctx, res) => {
   const headers = res.headers.filter(([name]) => !BODY_FIELDS.has(name.toLowerCase()));
   return { status: 304, headers, body: null };
 };
+
+/** Whether the request has any of the fields that make it conditional (most have none). */
+function isConditional(head: RequestHead): boolean {
+  for (const [name] of head.headers) if (CONDITIONS.includes(name)) return true;
+  return false;
+}
 
 /** If-Match (strong comparison) or, without it, If-Unmodified-Since rules the response out. */
 function preconditionFails(

@@ -11,7 +11,13 @@ import { fsErrorStatus } from "../files/fs_errors.ts";
 import { requestError } from "../log/request_error.ts";
 import { type Precompressed, precompressed } from "./precompressed.ts";
 import { renderAutoindex } from "./autoindex.ts";
-import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files/file_cache.ts";
+import {
+  type CachedFile,
+  type CacheEntry,
+  type FileCache,
+  fileEntry,
+  headersFor,
+} from "../files/file_cache.ts";
 
 /**
  * Answers GET and HEAD from the file system (other methods get 405): files with their validators;
@@ -19,7 +25,7 @@ import { type CachedFile, type FileCache, fileEntry, headersFor } from "../files
  * listing when `autoindex` is on, else 403. Small files come from memory (the FileCache of the
  * configuration). Never declines.
  */
-export const staticHandler: ContentHandler = async (ctx) => {
+export const staticHandler: ContentHandler = (ctx) => {
   const method = ctx.head.method;
   // Only GET and HEAD read files.
   if (method !== "GET" && method !== "HEAD") {
@@ -29,7 +35,20 @@ export const staticHandler: ContentHandler = async (ctx) => {
   const file = mapToFile(ctx.path, ctx.location);
   // A path that would leave the root or alias names nothing here.
   if (file === null) return error(404);
-  const entry = cache.peek(file) ?? await cache.get(file);
+  // A file fresh in the cache is answered without a promise when it needs no I/O (serveFile).
+  const entry = cache.peek(file);
+  if (entry?.kind === "file") return serveFile(ctx, file, entry, cache);
+  return serveEntry(ctx, file, entry ?? cache.get(file), cache);
+};
+
+/** The rest of staticHandler: what the cache holds for the path, once it is known. */
+async function serveEntry(
+  ctx: RequestContext,
+  file: string,
+  known: CacheEntry | Promise<CacheEntry>,
+  cache: FileCache,
+): Promise<Response> {
+  const entry = await known;
   // Missing, not a regular file, or under a file ("/a.txt/x"): 404 (unless a compressed twin of
   // it is there: gzip_static); unreadable: 403.
   if (entry.kind === "error") {
@@ -72,15 +91,30 @@ export const staticHandler: ContentHandler = async (ctx) => {
     return error(status);
   }
   return { status: 200, headers: [["Content-Type", "text/html; charset=utf-8"]], body };
-};
+}
 
 /** "?query", or "" without one. */
 function queryOf(ctx: RequestContext): string {
   return ctx.head.query === "" ? "" : "?" + ctx.head.query;
 }
 
-/** Answers a regular file with a 200 (the filters make it a 304 or 206 where asked). */
-async function serveFile(
+/**
+ * Answers a regular file with a 200 (the filters make it a 304 or 206 where asked). Synchronous
+ * for a file in memory (or a HEAD) when no compressed twin is looked for.
+ */
+function serveFile(
+  ctx: RequestContext,
+  path: string,
+  entry: CachedFile,
+  cache: FileCache,
+): Response | Promise<Response> {
+  const { gzipStatic, brotliStatic } = ctx.location;
+  if (gzipStatic === "off" && brotliStatic === "off") return serveOriginal(ctx, path, entry, cache);
+  return serveFileOrTwin(ctx, path, entry, cache);
+}
+
+/** serveFile with gzip_static or brotli_static on: the twin when there is one to serve. */
+async function serveFileOrTwin(
   ctx: RequestContext,
   path: string,
   entry: CachedFile,
@@ -88,13 +122,34 @@ async function serveFile(
 ): Promise<Response> {
   const { twin, vary } = await precompressed(ctx, path, cache);
   if (twin !== null) return serveTwin(ctx, path, twin, cache, vary);
+  return serveOriginal(ctx, path, entry, cache, vary);
+}
+
+/** The file itself, not a twin; `vary`: the answer says `Vary: Accept-Encoding`. */
+function serveOriginal(
+  ctx: RequestContext,
+  path: string,
+  entry: CachedFile,
+  cache: FileCache,
+  vary = false,
+): Response | Promise<Response> {
   const shared = headersFor(entry, ctx.location.mime, ctx.location.etag);
   const headers = vary ? [...shared, ["Vary", "Accept-Encoding"] as [string, string]] : shared;
   // Small files: straight from memory, sharing the frozen header list.
   if (entry.bytes !== null) return full(headers, entry.bytes);
   // HEAD of a large file needs no open file: the headers are known.
   if (ctx.head.method === "HEAD") return full(headers, null);
-  // Large files are streamed by the connection from an open file, which it closes.
+  return streamFile(ctx, path, entry, cache, headers);
+}
+
+/** A large file, streamed by the connection from an open file, which it closes. */
+async function streamFile(
+  ctx: RequestContext,
+  path: string,
+  entry: CachedFile,
+  cache: FileCache,
+  headers: readonly [string, string][],
+): Promise<Response> {
   const opened = await openFile(path, entry, cache);
   if ("status" in opened) return opened;
   const { file, current } = opened;

@@ -1,11 +1,14 @@
 /** The host a request is for. */
-import { getHeader, type RequestHead } from "./request.ts";
+import type { RequestHead } from "./request.ts";
 
 /** Host from an absolute-form target or the Host header, lower-case, port removed; null if invalid. */
 export function requestHost(head: RequestHead): string | null {
   let host: string | undefined;
+  let field: string | undefined;
   let hosts = 0;
-  for (const [name] of head.headers) if (name === "host") hosts++;
+  for (const [name, value] of head.headers) {
+    if (name === "host" && hosts++ === 0) field = value;
+  }
   // More than one Host field line: 400 (RFC 9112 §3.2).
   if (hosts > 1) return null;
   // An origin-form target ("/…", the usual one) names no host.
@@ -13,7 +16,7 @@ export function requestHost(head: RequestHead): string | null {
     ? null
     : /^https?:\/\/([^/?#]*)/i.exec(head.target);
   if (absolute !== null) host = absolute[1];
-  else host = getHeader(head, "host");
+  else host = field;
   if (host === undefined) return head.minor >= 1 ? null : "";
   // Clients send the same Host request after request: the last one's answer is kept.
   if (host === lastHost) return lastName;

@@ -20,10 +20,13 @@ export type ResponseFraming =
  */
 export function frameResponse(res: Response, minor: number, head: boolean): ResponseFraming {
   const body = res.body;
-  const declared = responseHeader(res, "content-length");
-  let length: number | null = declared === undefined ? null : Number(declared);
+  let length: number | null;
   if (body instanceof Uint8Array || body?.kind === "file") length = body.length;
-  else if (body === null) length ??= 0;
+  else {
+    const declared = responseHeader(res, "content-length");
+    length = declared === undefined ? null : Number(declared);
+    if (body === null) length ??= 0;
+  }
   if (isBodiless(res.status)) return { kind: "none", contentLength: null };
   if (head) return { kind: "none", contentLength: length };
   if (length !== null) return { kind: "length", length };

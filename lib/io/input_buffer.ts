@@ -122,16 +122,24 @@ export class InputBuffer {
    * the end of the stream. Call compact() first when the buffer may be full.
    */
   fill(): Promise<number | null> {
-    this.#inflight ??= this.read(this.#buf.subarray(this.#end)).then((n) => {
-      this.#inflight = null;
-      if (n !== null) this.#end += n;
-      return n;
-    }, (e) => {
-      this.#inflight = null;
-      throw e;
-    });
+    if (this.#inflight === null) {
+      // An empty buffer is read into whole, without a view made for the read.
+      const into = this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
+      this.#inflight = this.read(into).then(this.#filled, this.#failed);
+    }
     return this.#inflight;
   }
+
+  /** The outcome of fill()'s read (callbacks made once per buffer, not per read). */
+  readonly #filled = (n: number | null): number | null => {
+    this.#inflight = null;
+    if (n !== null) this.#end += n;
+    return n;
+  };
+  readonly #failed = (e: unknown): never => {
+    this.#inflight = null;
+    throw e;
+  };
 
   /** Resolves once no read is under way (its outcome ignored). */
   async settled(): Promise<void> {

@@ -13,7 +13,7 @@ import { closeBody, type Response } from "../http/response.ts";
 import { encodePath } from "../http/uri_encode.ts";
 import { matchLocation } from "../routing/match_location.ts";
 import { reroute } from "../routing/route.ts";
-import type { Pipeline, RequestContext, UriChange } from "./context.ts";
+import type { Handler, Pipeline, RequestContext, UriChange } from "./context.ts";
 
 /** URI changes and internal redirects one request may go through (nginx's limit), then 500. */
 const MAX_URI_CHANGES = 10;
@@ -28,17 +28,38 @@ export interface Answer {
 }
 
 /**
- * Answers a routed request through the pipeline's phases and filters. Never throws but for a
+ * Answers a routed request through the pipeline's phases and filters. Never fails but for a
  * client that went away; every other failure is a status (HttpError's, or a logged 500).
+ *
+ * Synchronous when every handler and filter on the way answered synchronously (a cached file): a
+ * promise, and the turns of the microtask queue that awaiting it costs, only when one of them
+ * returned a promise.
  */
-export async function runPhases(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
-  let answer = await follow(ctx, pipeline);
+export function runPhases(ctx: RequestContext, pipeline: Pipeline): Answer | Promise<Answer> {
+  const answer = follow(ctx, pipeline, 0);
+  return answer instanceof Promise
+    ? answer.then((a) => finish(a, pipeline))
+    : finish(answer, pipeline);
+}
+
+/** The error page of an error without a body, then the filters. */
+function finish(answer: Answer, pipeline: Pipeline): Answer | Promise<Answer> {
   if (answer.res.status >= 400 && answer.res.body === null) {
-    answer = await withErrorPage(answer, pipeline);
+    return withErrorPage(answer, pipeline).then((a) => filtered(a, pipeline));
   }
-  // The filters of the location that answered: an error page's own (its add_header, expires).
-  const filtered = filterResponse(answer.ctx, answer.res, pipeline);
-  answer.res = filtered instanceof Promise ? await filtered : filtered;
+  return filtered(answer, pipeline);
+}
+
+/** The answer passed through the filters of the location that answered (an error page's own). */
+function filtered(answer: Answer, pipeline: Pipeline): Answer | Promise<Answer> {
+  const res = filterResponse(answer.ctx, answer.res, pipeline);
+  if (res instanceof Promise) {
+    return res.then((r) => {
+      answer.res = r;
+      return answer;
+    });
+  }
+  answer.res = res;
   return answer;
 }
 
@@ -84,57 +105,117 @@ async function finishFilters(
 }
 
 /** The phases, then again for each internal redirect of a response (a script's `Location`). */
-async function follow(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
-  for (let redirects = 0;; redirects++) {
-    const answer = await walk(ctx, pipeline);
-    const uri = answer.res.internalRedirect;
-    if (uri === undefined) return answer;
-    if (redirects === MAX_URI_CHANGES) return cycle(answer.ctx, uri);
-    const next = redirected(answer.ctx, uri);
-    if (next === null) return { ctx: answer.ctx, res: INTERNAL_ERROR };
-    ctx = next;
-  }
+function follow(
+  ctx: RequestContext,
+  pipeline: Pipeline,
+  redirects: number,
+): Answer | Promise<Answer> {
+  const answer = walk(ctx, pipeline);
+  return answer instanceof Promise
+    ? answer.then((a) => redirect(a, pipeline, redirects))
+    : redirect(answer, pipeline, redirects);
 }
+
+/** The answer of a walk, or the walk again for the URI it redirects to internally. */
+function redirect(answer: Answer, pipeline: Pipeline, redirects: number): Answer | Promise<Answer> {
+  const uri = answer.res.internalRedirect;
+  if (uri === undefined) return answer;
+  if (redirects === MAX_URI_CHANGES) return cycle(answer.ctx, uri);
+  const next = redirected(answer.ctx, uri);
+  if (next === null) return { ctx: answer.ctx, res: INTERNAL_ERROR };
+  return follow(next, pipeline, redirects + 1);
+}
+
+/** Where a walk through the phases is: the request as changed so far, the next handler. */
+interface Walk {
+  ctx: RequestContext;
+  phase: number;
+  handler: number;
+  changes: number;
+}
+
+/** A handler's outcome: a Response answers, a URI change moves the walk, null declines. */
+type Outcome = Response | UriChange | null;
 
 /**
  * Runs the phases in order until a handler answers. A URI change goes back to find-config
- * (search), to server-rewrite (an internal redirect), or on to the next phase (stay).
+ * (search), to server-rewrite (an internal redirect), or on to the next phase (stay). Most
+ * handlers decline at once, synchronously: the walk stays synchronous until one returns a
+ * promise, and goes on in `walkAfter` from there.
  */
-async function walk(ctx: RequestContext, pipeline: Pipeline): Promise<Answer> {
-  const phases = pipeline.phases;
-  let changes = 0;
+function walk(ctx: RequestContext, pipeline: Pipeline): Answer | Promise<Answer> {
+  const w: Walk = { ctx, phase: 0, handler: 0, changes: 0 };
   try {
-    for (let i = 0; i < phases.length;) {
-      let next = i + 1;
-      const handlers = phases[i]!.handlers;
-      for (let h = 0; h < handlers.length; h++) {
-        // Most handlers decline at once, synchronously: only a promise is awaited.
-        let out = handlers[h]!(ctx);
-        if (out instanceof Promise) out = await out;
-        if (out === null) continue;
-        if (!("kind" in out)) return { ctx, res: out };
-        if (++changes > MAX_URI_CHANGES) return cycle(ctx, out.path);
-        const moved = applyChange(ctx, out);
-        if (moved === null) return { ctx, res: INTERNAL_ERROR };
-        ctx = moved;
-        next = out.then === "stay"
-          ? i + 1
-          : out.then === "search"
-          ? phases.findIndex((p) => p.name === "find-config")
-          : 0;
-        break;
-      }
-      i = next;
+    for (;;) {
+      const handler = nextHandler(w, pipeline);
+      if (handler === null) return notAllowed(w);
+      const out = handler(w.ctx);
+      if (out instanceof Promise) return walkAfter(w, out, pipeline);
+      const answer = step(w, out, pipeline);
+      if (answer !== null) return answer;
     }
-    return { ctx, res: { status: 405, headers: [["Allow", "GET, HEAD"]], body: null } };
   } catch (e) {
-    if (e instanceof HttpError) return { ctx, res: { status: e.status, headers: [], body: null } };
-    if (isDisconnect(e)) throw e;
-    // A failure of the server's own: one line per kind of failure (counted when it repeats).
-    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    ctx.services.log.report("error", what, `${ctx.head.method} ${ctx.head.target}`);
-    return { ctx, res: INTERNAL_ERROR };
+    return failed(w.ctx, e);
   }
+}
+
+/** The rest of a walk once a handler returned a promise. */
+async function walkAfter(w: Walk, pending: Promise<Outcome>, pipeline: Pipeline): Promise<Answer> {
+  try {
+    let out = await pending;
+    for (;;) {
+      const answer = step(w, out, pipeline);
+      if (answer !== null) return answer;
+      const handler = nextHandler(w, pipeline);
+      if (handler === null) return notAllowed(w);
+      const next = handler(w.ctx);
+      out = next instanceof Promise ? await next : next;
+    }
+  } catch (e) {
+    return failed(w.ctx, e);
+  }
+}
+
+/** The handler to run next (moving on to the next phase past a phase's last), or null after all. */
+function nextHandler(w: Walk, pipeline: Pipeline): Handler | null {
+  const phases = pipeline.phases;
+  for (; w.phase < phases.length; w.phase++, w.handler = 0) {
+    const handlers = phases[w.phase]!.handlers;
+    if (w.handler < handlers.length) return handlers[w.handler++]!;
+  }
+  return null;
+}
+
+/** Applies the outcome of the handler just run: the answer, or null when the walk goes on. */
+function step(w: Walk, out: Outcome, pipeline: Pipeline): Answer | null {
+  if (out === null) return null;
+  if (!("kind" in out)) return { ctx: w.ctx, res: out };
+  if (++w.changes > MAX_URI_CHANGES) return cycle(w.ctx, out.path);
+  const moved = applyChange(w.ctx, out);
+  if (moved === null) return { ctx: w.ctx, res: INTERNAL_ERROR };
+  w.ctx = moved;
+  w.phase = out.then === "stay"
+    ? w.phase + 1
+    : out.then === "search"
+    ? pipeline.phases.findIndex((p) => p.name === "find-config")
+    : 0;
+  w.handler = 0;
+  return null;
+}
+
+/** No content handler answered. */
+function notAllowed(w: Walk): Answer {
+  return { ctx: w.ctx, res: { status: 405, headers: [["Allow", "GET, HEAD"]], body: null } };
+}
+
+/** A handler's failure as a status; a client that went away is thrown on. */
+function failed(ctx: RequestContext, e: unknown): Answer {
+  if (e instanceof HttpError) return { ctx, res: { status: e.status, headers: [], body: null } };
+  if (isDisconnect(e)) throw e;
+  // A failure of the server's own: one line per kind of failure (counted when it repeats).
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  ctx.services.log.report("error", what, `${ctx.head.method} ${ctx.head.target}`);
+  return { ctx, res: INTERNAL_ERROR };
 }
 
 /** The request with a URI change applied: the same location (stay), a named one, or found again. */
@@ -208,7 +289,7 @@ async function withErrorPage(answer: Answer, pipeline: Pipeline): Promise<Answer
   }
   const target = page === undefined ? null : errorPageRequest(ctx, page);
   if (target !== null) {
-    const served = await follow(target, pipeline);
+    const served = await follow(target, pipeline, 0);
     const status = statusOf(page!, res.status, served.res.status);
     if (served.res.body !== null && (served.res.status === 200 || page!.status !== undefined)) {
       const kept = served.res.headers.filter(([n]) => /^content-(type|length)$/i.test(n));

@@ -114,8 +114,14 @@ export function mapToFile(path: string, location: LocationConfig): string | null
   // Only decoded, resolved paths are accepted: an absolute path with no NUL and no ".." segment.
   if (path.charCodeAt(0) !== 0x2f || path.includes("\0") || hasDotDot(path)) return null;
   if (location.alias === null) {
+    // Clients ask for the same file again and again: the last answer is kept (the same string
+    // then keys the file cache, its hash already computed).
+    if (path === lastPath && location.root === lastRoot) return lastFile;
     // root: the URI appended whole; a trailing "/" on the root is not doubled.
-    return trimSlash(location.root) + path;
+    lastFile = trimSlash(location.root) + path;
+    lastPath = path;
+    lastRoot = location.root;
+    return lastFile;
   }
   let rest: string;
   if (path.startsWith(location.path)) {
@@ -146,6 +152,10 @@ export function mapToFile(path: string, location: LocationConfig): string | null
   if (base !== "" && file !== base && !file.startsWith(base + "/")) return null;
   return file;
 }
+
+let lastPath = "";
+let lastRoot = "";
+let lastFile = "";
 
 /** Whether any "/"-separated segment is exactly "..". */
 function hasDotDot(path: string): boolean {

@@ -39,7 +39,8 @@ export function route(servers: readonly ServerConfig[], head: RequestHead): Rout
   if (path === null) {
     return { server, status: 400, message: `Invalid request path "${head.rawPath}"` };
   }
-  return { server, host, path, ...matchLocation(server, path) };
+  const { location, captures } = matchLocation(server, path);
+  return { server, host, path, location, captures };
 }
 
 /**

@@ -143,6 +143,24 @@ function serializedOf(
 }
 
 /**
+ * The whole answer's bytes, made once a second (see Serialized), when the response has a frozen
+ * header list (a cached file's) and no body or a small one in memory; else null (writeResponse
+ * builds it). Writing `bytes` and counting `written` is then all that sending it takes.
+ */
+export function readyAnswer(
+  res: Response,
+  framing: ResponseFraming,
+  options: WriteOptions,
+): { bytes: Uint8Array; written: Written } | null {
+  const body = res.body;
+  if ((body !== null && !(body instanceof Uint8Array)) || !Object.isFrozen(res.headers)) {
+    return null;
+  }
+  const made = serializedOf(res, body, framing, options);
+  return made.joined || made.written.body === 0 ? made : null;
+}
+
+/**
  * Sends a response framed as decided; `keepAlive` only chooses the `Connection` field. Returns
  * what was sent. Closes file and stream bodies whatever happens.
  */
@@ -153,14 +171,15 @@ export async function writeResponse(
   options: WriteOptions,
 ): Promise<Written> {
   const body = res.body;
-  // A shared header list (a cached file's) and the body in memory: bytes made once a second.
+  const ready = readyAnswer(res, framing, options);
+  if (ready !== null) {
+    await output(ready.bytes);
+    return ready.written;
+  }
+  // A shared header list (a cached file's) and a larger body in memory: the cached head, then the
+  // body, in one write.
   if ((body === null || body instanceof Uint8Array) && Object.isFrozen(res.headers)) {
     const made = serializedOf(res, body, framing, options);
-    if (made.joined || made.written.body === 0) {
-      await output(made.bytes);
-      return made.written;
-    }
-    // A larger body: the cached head, then the body, in one write.
     const out = new Uint8Array(made.bytes.length + body!.length);
     out.set(made.bytes);
     out.set(body!, made.bytes.length);

@@ -1,6 +1,7 @@
 /**
- * nginx for the differential tests: started from a configuration template on a port of
- * 127.0.0.1 that nobody else can take in between, in a temporary prefix of its own.
+ * nginx for the differential tests, and how they compare answers: nginx started from a
+ * configuration template on a port of 127.0.0.1 that nobody else can take in between, in a
+ * temporary prefix of its own.
  *
  * The launcher (python3) binds 127.0.0.1:0, writes nginx.conf from the template with the port in
  * place of `@PORT@`, records the port (to a temporary name, then renamed: never read
@@ -117,4 +118,22 @@ export async function startNginx(
     await stop();
     throw new Error(`nginx did not start (${(e as Error).message}): "${log.trim()}"`);
   }
+}
+
+/** One field that two servers answered differently. */
+export interface Difference {
+  field: string;
+  ours: string;
+  nginx: string;
+}
+
+/** The fields whose values differ between webserv's answer and nginx's ("(absent)" for none). */
+export function differences(ours: Map<string, string>, nginx: Map<string, string>): Difference[] {
+  const out: Difference[] = [];
+  for (const field of new Set([...ours.keys(), ...nginx.keys()])) {
+    const a = ours.get(field) ?? "(absent)";
+    const b = nginx.get(field) ?? "(absent)";
+    if (a !== b) out.push({ field, ours: a, nginx: b });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
  * that matter, except the KNOWN differences, which must still differ so the table stays honest.
  * DIFF_VERBOSE=1 prints what was compared for every request.
  */
+import { differences } from "./_nginx.ts";
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { RawClient, type RawResponse } from "./_client.ts";
@@ -448,22 +449,6 @@ function view(c: Case, r: Outcome): Map<string, string> {
     fields.set("accept-ranges", "(present)");
   }
   return fields;
-}
-
-interface Difference {
-  field: string;
-  ours: string;
-  nginx: string;
-}
-
-function differences(ours: Map<string, string>, nginx: Map<string, string>): Difference[] {
-  const out: Difference[] = [];
-  for (const field of new Set([...ours.keys(), ...nginx.keys()])) {
-    const a = ours.get(field) ?? "(absent)";
-    const b = nginx.get(field) ?? "(absent)";
-    if (a !== b) out.push({ field, ours: a, nginx: b });
-  }
-  return out;
 }
 
 /** One table cell: JSON-quoted, at most `max` characters, with pipes escaped. */

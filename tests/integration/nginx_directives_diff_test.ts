@@ -18,7 +18,7 @@
  * test learns it from the launcher. Clients connect from 127.0.0.1 or 127.0.0.2 (node:net with
  * `localAddress`), to both servers alike.
  */
-import { type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
+import { differences, type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
@@ -569,22 +569,6 @@ function view(c: Single, r: Outcome): Map<string, string> {
     if (name.startsWith("x-")) fields.set(name, value);
   }
   return fields;
-}
-
-interface Difference {
-  field: string;
-  ours: string;
-  nginx: string;
-}
-
-function differences(ours: Map<string, string>, nginx: Map<string, string>): Difference[] {
-  const out: Difference[] = [];
-  for (const field of new Set([...ours.keys(), ...nginx.keys()])) {
-    const a = ours.get(field) ?? "(absent)";
-    const b = nginx.get(field) ?? "(absent)";
-    if (a !== b) out.push({ field, ours: a, nginx: b });
-  }
-  return out;
 }
 
 /** One table cell: JSON-quoted, at most `max` characters, with pipes escaped. */

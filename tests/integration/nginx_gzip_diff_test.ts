@@ -17,7 +17,7 @@
  * response that already has a Content-Encoding comes from the test's own upstream (node:net on
  * 127.0.0.1:0) through proxy_pass: nginx's add_header cannot make one the gzip filter sees.
  */
-import { type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
+import { differences, type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
@@ -707,22 +707,6 @@ function view(r: Outcome, original: Uint8Array | null): Map<string, string> {
   fields.set("content-type", type);
   fields.set("body", bodyField(r, original));
   return fields;
-}
-
-interface Difference {
-  field: string;
-  ours: string;
-  nginx: string;
-}
-
-function differences(ours: Map<string, string>, nginx: Map<string, string>): Difference[] {
-  const out: Difference[] = [];
-  for (const field of new Set([...ours.keys(), ...nginx.keys()])) {
-    const a = ours.get(field) ?? "(absent)";
-    const b = nginx.get(field) ?? "(absent)";
-    if (a !== b) out.push({ field, ours: a, nginx: b });
-  }
-  return out;
 }
 
 /**

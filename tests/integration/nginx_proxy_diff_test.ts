@@ -34,7 +34,7 @@
  * off: webserv's are path-only). Upstream ports are the same for both servers, so nothing that
  * names one needs rewriting.
  */
-import { type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
+import { differences, type Nginx, NGINX_MISSING, startNginx as startNginxFrom } from "./_nginx.ts";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { join } from "node:path";
@@ -960,22 +960,6 @@ async function run(port: number, c: Case): Promise<Map<string, string>> {
     fields.set(name, views.map((v) => v.get(name) ?? "(absent)").join(", "));
   }
   return fields;
-}
-
-interface Difference {
-  field: string;
-  ours: string;
-  nginx: string;
-}
-
-function differences(ours: Map<string, string>, nginx: Map<string, string>): Difference[] {
-  const out: Difference[] = [];
-  for (const field of new Set([...ours.keys(), ...nginx.keys()])) {
-    const a = ours.get(field) ?? "(absent)";
-    const b = nginx.get(field) ?? "(absent)";
-    if (a !== b) out.push({ field, ours: a, nginx: b });
-  }
-  return out;
 }
 
 /** One table cell: JSON-quoted, at most `max` characters, with pipes escaped. */

@@ -123,12 +123,7 @@ function serializedOf(
   const head = serializeHead(res, framing, options);
   const send = framing.kind === "none" ? null : body;
   const joined = send !== null && send.length <= JOIN_MAX;
-  let bytes = head;
-  if (joined) {
-    bytes = new Uint8Array(head.length + send.length);
-    bytes.set(head);
-    bytes.set(send, head.length);
-  }
+  const bytes = joined ? join(head, send) : head;
   const sent = send?.length ?? 0;
   const made: Serialized = {
     status: res.status,
@@ -171,19 +166,12 @@ export async function writeResponse(
   options: WriteOptions,
 ): Promise<Written> {
   const body = res.body;
-  const ready = readyAnswer(res, framing, options);
-  if (ready !== null) {
-    await output(ready.bytes);
-    return ready.written;
-  }
-  // A shared header list (a cached file's) and a larger body in memory: the cached head, then the
-  // body, in one write.
+  // A shared header list (a cached file's) and a body in memory: the bytes made once a second,
+  // the body joined to the cached head when it was too large to be kept with it.
   if ((body === null || body instanceof Uint8Array) && Object.isFrozen(res.headers)) {
     const made = serializedOf(res, body, framing, options);
-    const out = new Uint8Array(made.bytes.length + body!.length);
-    out.set(made.bytes);
-    out.set(body!, made.bytes.length);
-    await output(out);
+    const whole = made.joined || made.written.body === 0;
+    await output(whole ? made.bytes : join(made.bytes, body!));
     return made.written;
   }
   let total = 0;
@@ -199,10 +187,7 @@ export async function writeResponse(
       return sent(0);
     }
     if (body instanceof Uint8Array) {
-      const out = new Uint8Array(head.length + body.length);
-      out.set(head);
-      out.set(body, head.length);
-      await write(out);
+      await write(join(head, body));
       return sent(body.length);
     }
     if (body.kind === "file") return sent(await writeFile(write, head, body));

@@ -3,8 +3,7 @@
  * directory with the same interpreters, pinned to a CPU, on a port it reports.
  */
 import { join, resolve } from "node:path";
-import { killGroup, spawnGroup } from "./_child.ts";
-import { type Contender, freePort, ready, spawnListening } from "./_servers.ts";
+import { type Contender, freePort, spawnListening, spawnReady } from "./_servers.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");
 
@@ -71,15 +70,7 @@ export function cgiContenders(interpreters: CgiInterpreter[]): Contender[] {
         const conf = join(prefix, "lighttpd.conf");
         await Deno.writeTextFile(conf, lighttpdCgiConfig(dir, prefix, port, interpreters));
         const argv = [...pin, "/usr/sbin/lighttpd", "-D", "-f", conf];
-        const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
-        const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
-        try {
-          await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
-        } catch (e) {
-          await killGroup(child);
-          throw e;
-        }
-        return { port, child, log };
+        return await spawnReady(argv, port, probe, join(prefix, "error.log"));
       },
     },
   ];

@@ -11,9 +11,9 @@
  * probe, and a one-run-per-server table.
  */
 import { join, resolve } from "node:path";
-import { killGroup, spawnGroup } from "./_child.ts";
+import { killGroup } from "./_child.ts";
 import { errorsOf } from "./_report.ts";
-import { freePort, ready, spawnListening, type Started } from "./_servers.ts";
+import { freePort, spawnListening, spawnReady, type Started } from "./_servers.ts";
 import { runWrk, type WrkResult } from "./_wrk.ts";
 
 const REPO = resolve(import.meta.dirname ?? ".", "../..");
@@ -218,15 +218,7 @@ export async function startNginx(
     NGINX,
     ...["-p", prefix, "-c", conf, "-e", join(prefix, "error.log"), "-g", "daemon off;"],
   ];
-  const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
-  const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
-  try {
-    await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
-  } catch (e) {
-    await killGroup(child);
-    throw e;
-  }
-  return { port, child, log };
+  return await spawnReady(argv, port, probe, join(prefix, "error.log"));
 }
 
 /** Starts webserv on `config` (written to `file`), listening on an ephemeral port. */

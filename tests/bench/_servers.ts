@@ -66,6 +66,27 @@ export async function spawnListening(
   }
 }
 
+/**
+ * Spawns `argv` (a server that logs to `errorLog`, its output dropped) and returns once `probe`
+ * on 127.0.0.1:`port` answers 200; kills it on failure.
+ */
+export async function spawnReady(
+  argv: string[],
+  port: number,
+  probe: string,
+  errorLog: string,
+): Promise<Started> {
+  const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
+  const log = () => Deno.readTextFile(errorLog).catch(() => "");
+  try {
+    await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
+  } catch (e) {
+    await killGroup(child);
+    throw e;
+  }
+  return { port, child, log };
+}
+
 /** A port nobody uses right now, for nginx's or lighttpd's config file (bind, read, close). */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -142,15 +163,7 @@ function nginxContender(name: string, tuned: boolean, workers = 1): Contender {
         "/usr/sbin/nginx",
         ...["-p", prefix, "-c", conf, "-e", join(prefix, "error.log"), "-g", "daemon off;"],
       ];
-      const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
-      const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
-      try {
-        await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
-      } catch (e) {
-        await killGroup(child);
-        throw e;
-      }
-      return { port, child, log };
+      return await spawnReady(argv, port, probe, join(prefix, "error.log"));
     },
   };
 }
@@ -247,15 +260,7 @@ export const CONTENDERS: Contender[] = [
         ].join("\n"),
       );
       const argv = [...pin, "/usr/sbin/lighttpd", "-D", "-f", conf];
-      const child = spawnGroup(argv[0]!, argv.slice(1), { stdout: "null", stderr: "null" });
-      const log = () => Deno.readTextFile(join(prefix, "error.log")).catch(() => "");
-      try {
-        await ready(child, `http://127.0.0.1:${port}/${probe}`, log);
-      } catch (e) {
-        await killGroup(child);
-        throw e;
-      }
-      return { port, child, log };
+      return await spawnReady(argv, port, probe, join(prefix, "error.log"));
     },
   },
   webservContender("webserv, 2 workers", 2),

@@ -224,7 +224,7 @@ export class AcmeManager {
       }
       this.#report("notice", job, "ordering a certificate");
 
-      const client = await this.#client(job.issuer);
+      const client = await this.#client(job);
       await client.ensureAccount(signal);
       const got = await client.obtain(job.names, this.challenges, { signal });
       await job.store.writeCertificate(job.names, {
@@ -266,10 +266,10 @@ export class AcmeManager {
   }
 
   /** The issuer's client, with its account key (stored, read from a file, or made). */
-  #client(issuer: AcmeIssuerSettings): Promise<AcmeClient> {
+  #client({ issuer, store }: Job): Promise<AcmeClient> {
     let client = this.#clients.get(issuer.name);
     if (client === undefined) {
-      client = openClient(issuer, new StateStore(issuer.statePath));
+      client = openClient(issuer, store);
       this.#clients.set(issuer.name, client);
     }
     return client;

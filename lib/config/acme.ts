@@ -13,6 +13,8 @@ import type { AcmeCertificateSettings, AcmeIssuerSettings, Config } from "./type
 /** The only key type the ACME client makes and signs with (ES256). */
 const KEY_TYPE = "ecdsa:256";
 const KEY_TYPES = /^(ecdsa:(256|384|521)|rsa:(2048|3072|4096)|ecdsa|rsa)$/;
+/** `ecdsa` alone means its default size, 256. */
+const isOurKeyType = (text: string) => text === KEY_TYPE || text === "ecdsa";
 
 /** `acme_issuer name { … }`: the CA; its state directory defaults to `acme_<name>`. */
 export const acmeIssuerBlock: BlockDirective["open"] = (scope, [name = ""], env): Scope => {
@@ -59,7 +61,7 @@ export const issuerAcceptTerms: Apply = (scope) => {
 
 /** `account_key ecdsa:256 | file;` */
 export const issuerAccountKey: Apply = (scope, [text = ""], env) => {
-  if (text === KEY_TYPE || text === "ecdsa") issuerOf(scope).accountKeyFile = null;
+  if (isOurKeyType(text)) issuerOf(scope).accountKeyFile = null;
   else if (KEY_TYPES.test(text)) throw env.error(unsupportedKey(text));
   else issuerOf(scope).accountKeyFile = resolve(env.dir, text);
 };
@@ -104,7 +106,7 @@ export const acmeCertificate: Apply = (scope, [issuer = "", ...rest], env) => {
   for (const arg of rest) {
     if (arg.startsWith("key=")) {
       const key = arg.slice(4);
-      if (key !== KEY_TYPE && key !== "ecdsa") throw env.error(unsupportedKey(key));
+      if (!isOurKeyType(key)) throw env.error(unsupportedKey(key));
       continue;
     }
     if (arg.startsWith("~") || arg.includes("*")) {

@@ -11,7 +11,7 @@ import { type BodyLeft, keepAliveAfter } from "../http/keep_alive.ts";
 import { getHeader, type RequestHead } from "../http/request.ts";
 import { HeadParser } from "../http/request_parser.ts";
 import { closeBody, isTunnel, type Response, type TunnelBody } from "../http/response.ts";
-import { frameResponse } from "../http/response_framing.ts";
+import { frameResponse, type ResponseFraming } from "../http/response_framing.ts";
 import type { RequestState } from "../phases/context.ts";
 import { runPhases } from "../phases/engine.ts";
 import { formatLine } from "../log/log_format.ts";
@@ -22,7 +22,7 @@ import { PIPELINE } from "./pipeline.ts";
 import { type Expirable, unwatch, watch } from "../io/deadlines.ts";
 import { InputBuffer } from "../io/input_buffer.ts";
 import { type BodySource, RequestBody } from "./request_body.ts";
-import { readyAnswer, writeResponse, type Written } from "./response_writer.ts";
+import { readyAnswer, type WriteOptions, writeResponse, type Written } from "./response_writer.ts";
 import type { Site } from "./site.ts";
 
 /**
@@ -46,6 +46,13 @@ type Wait =
   | "send";
 
 class TimedOut extends Error {}
+
+/** A response as bytes ready to write (a cached file's), with what the log and the loop need. */
+interface Ready {
+  bytes: Uint8Array;
+  written: Written;
+  keepAlive: boolean;
+}
 
 /** What a log line reads of a request: the phases' context, or what a failed head gives. */
 type LogScope = VariableScope & { location: Settings };
@@ -154,46 +161,51 @@ export class Connection implements Expirable, BodySource {
     }
   }
 
+  /**
+   * The request loop. The hot path (a head read, a cached file's answer written) awaits the socket
+   * here and in #handle, not through helpers: each async call between a read and the next costs a
+   * turn of the event loop per request.
+   */
   async #loop(): Promise<void> {
+    const input = this.input;
     const most = this.site.limits.keepaliveRequests;
     for (let served = 0; served < most; served++) {
-      const head = await this.#readHead(served === 0);
-      if (head === null || !(await this.#handle(head, served + 1 < most))) return;
-    }
-  }
-
-  /** Reads until a whole head is parsed; answers head errors itself and then returns null. */
-  async #readHead(first: boolean): Promise<RequestHead | null> {
-    const input = this.input;
-    let headDeadline = 0;
-    this.#started = 0;
-    this.#pipelined = !first && input.pending > 0;
-    for (;;) {
-      if (this.#started === 0 && input.pending > 0) this.#started = Date.now();
-      const parsed = this.#parseHead();
-      if (parsed !== null && "status" in parsed) {
-        await this.#fail(parsed.status, parsed.message);
-        return null;
-      }
-      if (parsed !== null) return parsed;
-      const idle = input.pending === 0;
-      if (idle && this.#draining) return null;
-      this.#idle = idle;
-      let more: boolean;
-      try {
-        if (idle && !first) {
+      let headDeadline = 0;
+      this.#started = 0;
+      this.#pipelined = served > 0 && input.pending > 0;
+      let head: RequestHead;
+      for (;;) {
+        if (this.#started === 0 && input.pending > 0) this.#started = Date.now();
+        const parsed = this.#parseHead();
+        if (parsed !== null) {
+          if ("status" in parsed) return await this.#fail(parsed.status, parsed.message);
+          head = parsed;
+          break;
+        }
+        const idle = input.pending === 0;
+        if (idle && this.#draining) return;
+        if (idle && served > 0) {
           input.shrink();
-          more = await this.#fill("idle", Date.now() + this.#settings.keepaliveTimeout);
+          this.#expect("idle", Date.now() + this.#settings.keepaliveTimeout);
         } else {
           // The whole head must arrive within client_header_timeout (the default server's, as in
           // nginx: the Host is not known yet), however it trickles in.
           headDeadline ||= Date.now() + this.#servers[0]!.clientHeaderTimeout;
-          more = await this.#fill("header", headDeadline);
+          this.#expect("header", headDeadline);
         }
-      } finally {
-        this.#idle = false;
+        this.#idle = idle;
+        let n: number | null;
+        try {
+          n = await input.fill();
+        } catch (e) {
+          throw this.#failure(e);
+        } finally {
+          this.#idle = false;
+          this.deadline = Infinity;
+        }
+        if (n === null) return;
       }
-      if (!more) return null;
+      if (!(await this.#handle(head, served + 1 < most))) return;
     }
   }
 
@@ -287,11 +299,20 @@ export class Connection implements Expirable, BodySource {
       }
       // The timeouts of the location that answered apply from now on.
       this.#settings = ctx.location;
-      sent = await this.#respond(res, head, ctx, {
+      const received = body.received;
+      const out = this.#respond(res, head, ctx, {
         another,
         left: body.left(limits.maxDiscardBytes),
-        received: body.received,
+        received,
       });
+      if (out instanceof Promise) sent = await out;
+      else {
+        // The hot path: a cached file's bytes, written from here (#sendReady for other callers).
+        const n = await this.#write(out.bytes);
+        if (n < out.bytes.length) await this.writeAll(out.bytes.subarray(n));
+        this.#log(ctx, res.status, out.written, received);
+        sent = out.keepAlive;
+      }
     } finally {
       watch?.stop();
       for (const done of state.done) done();
@@ -311,15 +332,16 @@ export class Connection implements Expirable, BodySource {
   }
 
   /**
-   * Frames and writes a response, and logs it; true when the connection stays open. The one place
-   * that decides whether it does (keepAliveAfter).
+   * Frames a response and decides whether the connection stays open (keepAliveAfter: the one place
+   * that does). A cached file's answer comes back as bytes ready to write, for the caller to write
+   * and log (#sendReady); any other is written and logged here: true when the connection stays open.
    */
-  async #respond(
+  #respond(
     res: Response,
     head: RequestHead | null,
     scope: LogScope,
     request: { another: boolean; left: BodyLeft; received: number },
-  ): Promise<boolean> {
+  ): Ready | Promise<boolean> {
     const settings = scope.location;
     const minor = head?.minor ?? 1;
     const framing = frameResponse(res, minor, head?.method === "HEAD");
@@ -333,13 +355,30 @@ export class Connection implements Expirable, BodySource {
       closeDelimited: framing.kind === "close",
     });
     const options = { keepAlive, minor, serverTokens: settings.serverTokens };
-    if (isTunnel(res.body)) return await this.#tunnel(res.body, res, scope, options, request);
-    // A cached file's answer is bytes ready to write: written here, one async step fewer.
+    if (isTunnel(res.body)) return this.#tunnel(res.body, res, scope, options, request);
     const ready = readyAnswer(res, framing, options);
-    if (ready !== null) await this.writeAll(ready.bytes);
-    const written = ready?.written ?? await writeResponse(this.#output, res, framing, options);
-    this.#log(scope, res.status, written, request.received);
-    return keepAlive;
+    if (ready !== null) return { bytes: ready.bytes, written: ready.written, keepAlive };
+    return this.#send(res, framing, options, scope, request.received);
+  }
+
+  /** Writes and logs a ready answer (#respond's); true when the connection stays open. */
+  async #sendReady(out: Ready, scope: LogScope, status: number, received: number) {
+    await this.writeAll(out.bytes);
+    this.#log(scope, status, out.written, received);
+    return out.keepAlive;
+  }
+
+  /** Writes and logs an answer that is not ready bytes (a file, a stream, a fresh head). */
+  async #send(
+    res: Response,
+    framing: ResponseFraming,
+    options: WriteOptions,
+    scope: LogScope,
+    received: number,
+  ): Promise<boolean> {
+    const written = await writeResponse(this.#output, res, framing, options);
+    this.#log(scope, res.status, written, received);
+    return options.keepAlive;
   }
 
   /**
@@ -396,47 +435,58 @@ export class Connection implements Expirable, BodySource {
       server: this.#servers[0]!,
       location: { ...this.#settings, alias: null },
     };
-    await this.#respond(res, head ?? null, scope, { another: false, left: "unread", received: 0 });
+    const out = this.#respond(res, head ?? null, scope, {
+      another: false,
+      left: "unread",
+      received: 0,
+    });
+    await (out instanceof Promise ? out : this.#sendReady(out, scope, res.status, 0));
     // A client's mistake is not the server's problem: `info`, below the default level (nginx).
     this.site.services.log.log("info", `${this.#remote()}: ${status} ${message}`);
     await this.#linger();
   }
 
-  /** Reads more bytes into the buffer by `deadline` (ms since the epoch); false when the client closed. */
-  async #fill(wait: Wait, deadline: number): Promise<boolean> {
-    this.input.compact();
+  /**
+   * Before a read or a write: what the connection waits for and by when (ms since the epoch); a
+   * read gets room in the buffer first.
+   */
+  #expect(wait: Wait, deadline: number): void {
+    if (wait !== "send") this.input.compact();
     this.#wait = wait;
     this.deadline = deadline;
+  }
+
+  /** What a failed read or write throws: the timeout it was, or its own error. */
+  #failure(e: unknown): unknown {
+    if (!this.#timedOut) return e;
+    return this.#wait === "body" ? new HttpError(408, "Body read timed out") : new TimedOut();
+  }
+
+  async fillBody(): Promise<boolean> {
+    this.input.ensureSize(BODY_BUFFER);
+    // client_body_timeout is the longest wait between two reads, as in nginx.
+    this.#expect("body", Date.now() + this.#settings.clientBodyTimeout);
     try {
       return (await this.input.fill()) !== null;
     } catch (e) {
-      if (this.#timedOut) {
-        throw wait === "body" ? new HttpError(408, "Body read timed out") : new TimedOut();
-      }
-      throw e;
+      throw this.#failure(e);
     } finally {
       this.deadline = Infinity;
     }
   }
 
-  fillBody(): Promise<boolean> {
-    this.input.ensureSize(BODY_BUFFER);
-    // client_body_timeout is the longest wait between two reads, as in nginx.
-    return this.#fill("body", Date.now() + this.#settings.clientBodyTimeout);
-  }
-
   /** Writes all bytes, each write within the send timeout. */
   async writeAll(bytes: Uint8Array): Promise<void> {
-    const timeout = this.#settings.sendTimeout;
+    for (let off = 0; off < bytes.length;) off += await this.#write(bytes.subarray(off));
+  }
+
+  /** One write within the send timeout: the number of bytes written. */
+  async #write(bytes: Uint8Array): Promise<number> {
+    this.#expect("send", Date.now() + this.#settings.sendTimeout);
     try {
-      for (let off = 0; off < bytes.length;) {
-        this.#wait = "send";
-        this.deadline = Date.now() + timeout;
-        off += await this.conn.write(bytes.subarray(off));
-      }
+      return await this.conn.write(bytes);
     } catch (e) {
-      if (this.#timedOut) throw new TimedOut();
-      throw e;
+      throw this.#failure(e);
     } finally {
       this.deadline = Infinity;
     }

@@ -111,6 +111,22 @@ RUNS[S_VALUE] = VALUE;
 /** Header lines recorded before the scratch space first grows. */
 const INITIAL_FIELDS = 32;
 
+/**
+ * Per header line, relative to the request-line's start: name start, name end, value start, value
+ * end (the current line's are filled in as they become known). One array for every parser: a parse
+ * runs to its answer without awaiting, and a parser that suspends inside the header lines keeps a
+ * copy of what it needs (an idle keep-alive connection holds none).
+ */
+let scratch = new Int32Array(4 * INITIAL_FIELDS);
+
+/** Doubles `fields` (the scratch or a parser's copy), keeping what it holds. */
+function grow(fields: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(fields.length * 2);
+  grown.set(fields);
+  if (fields === scratch) scratch = grown;
+  return grown;
+}
+
 function fail(status: number, message: string): HeadResult {
   return { kind: "error", status, message };
 }
@@ -166,11 +182,8 @@ export class HeadParser {
   #skip: Uint8Array = CR_WAITS;
   /** The answer while suspended in `#state`. */
   #pending = INCOMPLETE_REQUEST_LINE;
-  /**
-   * Per header line, relative to the request-line's start: name start, name end, value start,
-   * value end (the current line's are filled in as they become known).
-   */
-  #fields = new Int32Array(4 * INITIAL_FIELDS);
+  /** While suspended inside the header lines: its own copy of their offsets (see `scratch`). */
+  #fields: Int32Array<ArrayBuffer> | null = null;
 
   constructor(limits: HeadLimits) {
     this.limits = limits;
@@ -183,6 +196,7 @@ export class HeadParser {
     this.#count = 0;
     this.#skip = CR_WAITS;
     this.#pending = INCOMPLETE_REQUEST_LINE;
+    this.#fields = null;
   }
 
   /**
@@ -211,7 +225,7 @@ export class HeadParser {
   /** The parse from buf[p] on, in `state`: the rest of {@linkcode parse}. */
   #run(buf: Uint8Array, start: number, end: number, state: number, p: number): HeadResult {
     let count = this.#count;
-    let fields = this.#fields;
+    let fields = this.#fields ?? scratch;
     let lineStart = start + this.#lineStart;
     // Taken: unless the call suspends again (incomplete), the next one starts a new head.
     this.reset();
@@ -311,10 +325,12 @@ export class HeadParser {
           if (p === end) {
             // The next line has not begun: it most likely starts with a name, which the next
             // call can skip as it arrives (but the byte after maxHeaders lines is answered 431).
-            if (count === this.limits.maxHeaders) return this.#suspend(S_LINE, p - start, count);
-            if (k + 4 > fields.length) fields = this.#grow();
+            if (count === this.limits.maxHeaders) {
+              return this.#suspend(S_LINE, p - start, count, fields);
+            }
+            if (k + 4 > fields.length) fields = grow(fields);
             fields[k] = p - lineStart;
-            return this.#suspend(S_NAME, p - start, count);
+            return this.#suspend(S_NAME, p - start, count, fields);
           }
           b = buf[p]!;
           if (b === LF) {
@@ -322,7 +338,7 @@ export class HeadParser {
             break lines;
           }
           if (b === CR) {
-            if (p + 1 === end) return this.#suspend(S_LINE, p - start, count);
+            if (p + 1 === end) return this.#suspend(S_LINE, p - start, count, fields);
             if (buf[p + 1] !== LF) return fail(400, "Bare CR in header field");
             p += 2;
             break lines;
@@ -331,13 +347,13 @@ export class HeadParser {
           // first field (§2.2): both rejected.
           if (b === SP || b === HT) return fail(400, "Obsolete line folding in header field");
           if (count === this.limits.maxHeaders) return fail(431, "Too many header fields");
-          if (k + 4 > fields.length) fields = this.#grow();
+          if (k + 4 > fields.length) fields = grow(fields);
           fields[k] = p - lineStart;
         }
 
         // field-name ":" with no whitespace before the colon (RFC 9112 §5.1).
         while (p < end && TCHAR[buf[p]!] === 1) p++;
-        if (p === end) return this.#suspend(S_NAME, p - start, count);
+        if (p === end) return this.#suspend(S_NAME, p - start, count, fields);
         b = buf[p]!;
         if (b !== COLON || p === nameStart) {
           if (b === SP || b === HT) return fail(400, "Whitespace before colon in header field");
@@ -350,11 +366,11 @@ export class HeadParser {
       // OWS field-value OWS: no controls but HTAB. (The whitespace is told apart from the value
       // once the line has ended.)
       while (p < end && FIELD[buf[p]!] === 1) p++;
-      if (p === end) return this.#suspend(S_VALUE, p - start, count);
+      if (p === end) return this.#suspend(S_VALUE, p - start, count, fields);
       b = buf[p]!;
       if (b === CR) {
         // A CR that is the last byte so far is looked at again by the next call.
-        if (p + 1 === end) return this.#suspend(S_VALUE, p - start, count);
+        if (p + 1 === end) return this.#suspend(S_VALUE, p - start, count, fields);
         if (buf[p + 1] !== LF) return fail(400, "Bare CR in header field");
       } else if (b !== LF) return fail(400, "Invalid character in header field value");
       // The line is whole: trim the value's whitespace.
@@ -370,7 +386,7 @@ export class HeadParser {
       count++;
     }
 
-    return this.#complete(buf, start, lineStart, p, count);
+    return this.#complete(buf, start, lineStart, p, count, fields);
   }
 
   /** The result for the valid head in buf[lineStart, p), of `count` header lines. */
@@ -380,9 +396,9 @@ export class HeadParser {
     lineStart: number,
     p: number,
     count: number,
+    fields: Int32Array,
   ): HeadResult {
     // Cut the strings from one decode.
-    const fields = this.#fields;
     const methodEnd = start + this.#methodEnd;
     const targetEnd = start + this.#targetEnd;
     const pathStart = this.#pathStart;
@@ -420,21 +436,24 @@ export class HeadParser {
     return { kind: "complete", consumed: p - start, head };
   }
 
-  /** Saves where to resume (`pos` relative to `start`) and answers incomplete. */
-  #suspend(state: number, pos: number, count: number): HeadResult {
+  /**
+   * Saves where to resume (`pos` relative to `start`) and answers incomplete; inside the header
+   * lines, with the offsets of those so far (copied out of the shared scratch).
+   */
+  #suspend(
+    state: number,
+    pos: number,
+    count: number,
+    fields: Int32Array<ArrayBuffer> | null = null,
+  ): HeadResult {
+    if (fields !== null) {
+      this.#fields = fields === scratch ? fields.slice(0, 4 * count + 4) : fields;
+    }
     this.#state = state;
     this.#pos = pos;
     this.#count = count;
     this.#skip = RUNS[state]!;
     return this.#pending = state < S_LINE ? INCOMPLETE_REQUEST_LINE : INCOMPLETE_HEADERS;
-  }
-
-  /** Doubles the scratch space for header lines, keeping what it holds. */
-  #grow(): Int32Array<ArrayBuffer> {
-    const grown = new Int32Array(this.#fields.length * 2);
-    grown.set(this.#fields);
-    this.#fields = grown;
-    return grown;
   }
 }
 

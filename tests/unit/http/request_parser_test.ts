@@ -412,6 +412,30 @@ Deno.test("HeadParser grows its scratch space in the middle of a head fed in pie
   feedAllWays(new HeadParser(limits), `GET / HTTP/1.1\r\n${lines}\r\n`, limits);
 });
 
+Deno.test("HeadParsers fed in turn, a few bytes each, keep their own header lines", () => {
+  // As many connections' heads arrive in pieces at once; some grow past the first scratch space.
+  // Their lines differ in length, so one parser's offsets are not another's.
+  const raws = [40, 3, 0, 70, 1].map((n, c) =>
+    `GET /${"p".repeat(c)} HTTP/1.1\r\n` +
+    Array.from({ length: n }, (_, i) => `${"n".repeat(c + 1)}-${i}: ${"v".repeat(i % 7)}\r\n`)
+      .join("") +
+    "\r\n"
+  );
+  const parsers = raws.map(() => new HeadParser(LIMITS));
+  const bufs = raws.map(bytes);
+  const ends = raws.map(() => 0);
+  const results: (HeadResult | null)[] = raws.map(() => null);
+  for (let turn = 0; results.includes(null); turn++) {
+    for (let c = 0; c < raws.length; c++) {
+      if (results[c] !== null) continue;
+      ends[c] = Math.min(bufs[c]!.length, ends[c]! + 1 + ((turn + c) % 5));
+      const result = parsers[c]!.parse(bufs[c]!, 0, ends[c]!);
+      if (result.kind !== "incomplete") results[c] = result;
+    }
+  }
+  assert.deepEqual(results, raws.map((raw) => parseWhole(raw)));
+});
+
 Deno.test("HeadParser resumes at every kind of boundary", () => {
   // Splits inside and right after every part: CR held as the last byte, empty OWS, long runs.
   const raws = [

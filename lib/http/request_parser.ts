@@ -25,7 +25,7 @@
  * decode of the whole head (true ISO-8859-1: every byte becomes the code point of the same value).
  */
 
-import { Buffer } from "node:buffer";
+import { latin1 } from "./latin1.ts";
 import type { RequestHead } from "./request.ts";
 
 /** The outcome of {@linkcode HeadParser.parse} and {@linkcode parseRequestHead}. */
@@ -129,11 +129,6 @@ function grow(fields: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
 
 function fail(status: number, message: string): HeadResult {
   return { kind: "error", status, message };
-}
-
-/** Decodes buf[from, to) as latin1, byte for byte. */
-function latin1(buf: Uint8Array, from: number, to: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + from, to - from).toString("latin1");
 }
 
 /**

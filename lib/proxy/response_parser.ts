@@ -27,7 +27,7 @@
  *   is always incomplete.
  */
 
-import { Buffer } from "node:buffer";
+import { latin1 } from "../http/latin1.ts";
 
 /** A parsed response head. */
 export interface ResponseHead {
@@ -127,11 +127,6 @@ const INITIAL_FIELDS = 32;
 
 function fail(message: string): ResponseHeadResult {
   return { kind: "error", message };
-}
-
-/** Decodes buf[from, to) as latin1, byte for byte. */
-function latin1(buf: Uint8Array, from: number, to: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + from, to - from).toString("latin1");
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The Content-Disposition header of a multipart/form-data part (RFC 7578 §4.2, RFC 8187). */
+import { latin1 } from "../http/latin1.ts";
 import { HttpError } from "../http/errors.ts";
 import { parseParams } from "./_params.ts";
 
@@ -48,8 +49,7 @@ function decodeExtValue(value: string): string | null {
       throw new HttpError(400, `Invalid UTF-8 in filename* "${clip(value)}"`);
     }
   }
-  // One char per byte (TextDecoder's "latin1" is windows-1252).
-  if (charset === "iso-8859-1") return String.fromCharCode(...bytes);
+  if (charset === "iso-8859-1") return latin1(bytes);
   return null;
 }
 

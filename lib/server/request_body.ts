@@ -1,5 +1,6 @@
 /** The request body as handlers read it: decoded from the connection's buffer, bounded, timed. */
 import { ChunkedDecoder } from "../http/chunked.ts";
+import { ClientClosed } from "../http/disconnect.ts";
 import { HttpError } from "../http/errors.ts";
 import type { BodyLeft } from "../http/keep_alive.ts";
 import type { BodyFraming, BodyReader } from "../http/request.ts";
@@ -79,7 +80,7 @@ export class RequestBody implements BodyReader {
       if (next !== undefined) return this.#count(next);
       if (this.#done) return null;
       if (input.pending === 0 && !(await this.source.fillBody())) {
-        throw new HttpError(400, "Client closed the connection before the body ended");
+        throw new ClientClosed();
       }
       if (this.#decoder === null) {
         const n = Math.min(this.#remaining, input.pending);

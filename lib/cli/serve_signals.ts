@@ -35,7 +35,7 @@ export function serveUntilStopped(server: RunningServer, actions: SignalActions)
   const stopped = Promise.withResolvers<void>();
   let shutdown: Promise<void> | null = null;
   let fast = false;
-  const begin = () => shutdown ??= server.shutdown();
+  const begin = (stoppedAccepting?: () => void) => shutdown ??= server.shutdown(stoppedAccepting);
   const stopFast = () => {
     if (fast) return;
     fast = true;
@@ -50,8 +50,8 @@ export function serveUntilStopped(server: RunningServer, actions: SignalActions)
   };
   const quit = () => {
     if (shutdown !== null) return;
-    actions.log("webserv: shutting down gracefully");
-    begin().then(stopped.resolve);
+    // Said once new connections are refused: what waits for the line can count on that.
+    begin(() => actions.log("webserv: shutting down gracefully")).then(stopped.resolve);
   };
   const reload = () => {
     if (shutdown === null) actions.reload();

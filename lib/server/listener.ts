@@ -24,8 +24,12 @@ export interface RunningServer {
    * old configuration in place, when a new address cannot be bound.
    */
   reload(config: Config): Promise<void>;
-  /** Stops accepting, lets requests in progress finish within the grace period, closes the rest. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in progress finish within the grace period, closes the rest.
+   * `stoppedAccepting` is called once no listener takes a connection any more (their sockets are
+   * closed: a connect is refused from then on).
+   */
+  shutdown(stoppedAccepting?: () => void): Promise<void>;
   /** Opens every log file again by its path (logrotate); says why for each that could not be. */
   reopenLogs(): Promise<string[]>;
   /** Kills every CGI script still running, of any configuration (a fast stop). */
@@ -117,11 +121,13 @@ export async function startServer(
       });
       return reloading;
     },
-    shutdown() {
+    shutdown(stoppedAccepting) {
       stopping ??= (async () => {
         await reloading.catch(() => {});
         for (const socket of sockets) socket.listener.close();
+        // A socket closes once its pending accept has failed, when its loop ends (not at close()).
         await Promise.all(sockets.map((s) => s.loop));
+        stoppedAccepting?.();
         await generation.drain();
         // Deno.exit() does not wait for children: no script outlives the server.
         generation.killScripts();

@@ -8,8 +8,8 @@
  *
  * An address with port 0 gets its port from the supervisor, which binds it first (SO_REUSEPORT)
  * and tells the workers (PORTS): every worker then listens on the same port. The supervisor's own
- * socket is closed once every worker listens; a connection the kernel gave it in that moment is
- * reset, so port 0 is for tests, not for a site.
+ * socket is closed when the last worker says it listens, before that line is passed on; a
+ * connection the kernel gave it before then is reset, so port 0 is for tests, not for a site.
  */
 import { bindingKey, bindings } from "../server/bindings.ts";
 import type { Config } from "../config/types.ts";
@@ -105,7 +105,6 @@ export async function superviseWorkers(
   let code = 0;
   const running = new Map<number, Deno.ChildProcess>();
   let listening = 0;
-  const ready = Promise.withResolvers<void>();
   const spawn = (n: number) => {
     const child = new Deno.Command(start.command, {
       args: start.args,
@@ -118,7 +117,10 @@ export async function superviseWorkers(
     let listened = false;
     relay(child.stderr, () => {
       listened = true;
-      if (++listening === count * expected) ready.resolve();
+      if (++listening !== count * expected) return;
+      // Every worker listens: the supervisor's own sockets for port 0 go now, before the line
+      // that says so is passed on (a client that connects on seeing it must reach a worker).
+      reserved.close();
     });
     child.status.then((status) => {
       running.delete(n);
@@ -164,9 +166,6 @@ export async function superviseWorkers(
   for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
   try {
     for (let n = 0; n < count; n++) spawn(n);
-    // Every worker listens: the supervisor's own sockets for port 0 go.
-    await Promise.race([ready.promise, done.promise]);
-    reserved.close();
     await done.promise;
   } finally {
     reserved.close();

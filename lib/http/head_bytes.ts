@@ -5,11 +5,12 @@
  * configuration or the server itself, and is written as UTF-8.
  */
 const encoder = new TextEncoder();
-// deno-lint-ignore no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
 
 export function headBytes(text: string): Uint8Array {
-  if (ASCII.test(text)) return encoder.encode(text);
+  // As many bytes as UTF-16 units only when every char is ASCII (any other takes two or more):
+  // the common case costs the encode alone, without a scan before it.
+  const utf8 = encoder.encode(text);
+  if (utf8.length === text.length) return utf8;
   const out: number[] = [];
   for (const ch of text) {
     const c = ch.codePointAt(0)!;

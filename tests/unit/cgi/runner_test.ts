@@ -103,7 +103,8 @@ async function isRunning(pid: number): Promise<boolean> {
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
     return state !== "Z" && state !== "X";
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
+    // Gone before the read (ENOENT) or during it (ESRCH, which Deno names by its message only).
+    if (e instanceof Deno.errors.NotFound || /\(os error 3\)/.test(String(e))) return false;
     throw e;
   }
 }

@@ -32,7 +32,11 @@ export function watchPage(page: Page, allow: Allowance = () => false): PageWatch
     if (allow(request.url())) return;
     // Chromium reports a 204 answer to fetch() as "net::ERR_ABORTED" after the response arrived
     // (it does so for any server; cf. ckeditor/ckeditor5-dev#1071): not a failure.
-    if (noContent.has(request) && request.failure()?.errorText === "net::ERR_ABORTED") return;
+    const aborted = request.failure()?.errorText === "net::ERR_ABORTED";
+    if (noContent.has(request) && aborted) return;
+    // The browser's own favicon fetch is cancelled when the page navigates away before it ends (a
+    // form posted at once): the browser's choice, not a failure of the server.
+    if (aborted && /^\/favicon\./.test(short(request.url()))) return;
     const reason = request.failure()?.errorText ?? "unknown reason";
     watch.problems.push(`request failed: ${request.method()} ${short(request.url())} (${reason})`);
   });

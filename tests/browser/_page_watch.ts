@@ -30,15 +30,16 @@ export function watchPage(page: Page, allow: Allowance = () => false): PageWatch
   const noContent = new WeakSet<Request>();
   page.on("requestfailed", (request) => {
     if (allow(request.url())) return;
+    const reason = request.failure()?.errorText ?? "unknown reason";
+    const path = short(request.url());
+    const aborted = reason === "net::ERR_ABORTED";
     // Chromium reports a 204 answer to fetch() as "net::ERR_ABORTED" after the response arrived
     // (it does so for any server; cf. ckeditor/ckeditor5-dev#1071): not a failure.
-    const aborted = request.failure()?.errorText === "net::ERR_ABORTED";
     if (noContent.has(request) && aborted) return;
     // The browser's own favicon fetch is cancelled when the page navigates away before it ends (a
     // form posted at once): the browser's choice, not a failure of the server.
-    if (aborted && /^\/favicon\./.test(short(request.url()))) return;
-    const reason = request.failure()?.errorText ?? "unknown reason";
-    watch.problems.push(`request failed: ${request.method()} ${short(request.url())} (${reason})`);
+    if (aborted && /^\/favicon\./.test(path)) return;
+    watch.problems.push(`request failed: ${request.method()} ${path} (${reason})`);
   });
   page.on("response", (response) => {
     const request = response.request();
